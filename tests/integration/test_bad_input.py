@@ -1,0 +1,93 @@
+"""Table-driven bad-input tests: every case must fail with its message and change nothing.
+
+Each case in bad_input.yml runs a role with ansible-playbook against a Debian 12 test container (the
+harness image) and extra vars. The test asserts that the run failed, that a failed task's message holds
+the expected text, that Ansible reported no change, and that no file under /etc, /usr/local or dpkg's
+database differs from before.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+import yaml
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+IMAGE = os.environ.get("MLBOX_TEST_IMAGE", "mlbox-test/debian:12")
+CASES = yaml.safe_load((HERE / "bad_input.yml").read_text())
+SNAPSHOT = (
+    "find /etc /usr/local /var/lib/dpkg/status -xdev -type f -print0 | sort -z | xargs -0 sha256sum"
+)
+
+pytestmark = pytest.mark.skipif(shutil.which("docker") is None, reason="needs the docker CLI and engine")
+
+
+def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def container():
+    if docker("image", "inspect", IMAGE, check=False).returncode != 0:
+        pytest.fail(f"test image {IMAGE} is missing: run tests/harness/build-images.sh")
+    name = f"mlbox-badinput-{uuid.uuid4().hex[:8]}"
+    docker("run", "-d", "--name", name, "--network", "host", IMAGE, "sleep", "3600")
+    try:
+        yield name
+    finally:
+        docker("rm", "-f", name, check=False)
+
+
+def failed_messages(result: dict) -> list[str]:
+    """Messages of the failed tasks in an ansible.posix.json callback result."""
+    messages = []
+    for play in result.get("plays", []):
+        for task in play.get("tasks", []):
+            for host_result in task.get("hosts", {}).values():
+                if host_result.get("failed"):
+                    messages.append(str(host_result.get("msg", "")))
+                    # A loop's own msg is only "One or more items failed": read its items.
+                    messages += [str(item.get("msg", "")) for item in host_result.get("results", [])
+                                 if item.get("failed")]
+    return messages
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_bad_input_fails_before_any_change(container, case, tmp_path):
+    original_os_release = docker("exec", container, "cat", "/etc/os-release").stdout
+    if "os_release" in case:
+        docker("exec", container, "sh", "-c", f"printf '%s' '{case['os_release']}' > /etc/os-release")
+    try:
+        before = docker("exec", container, "sh", "-c", SNAPSHOT).stdout
+        extra_vars = tmp_path / "vars.json"
+        extra_vars.write_text(json.dumps(case.get("vars") or {}))
+        cmd = [
+            str(REPO / ".venv/bin/ansible-playbook"),
+            "-i", f"{container},",
+            "-c", "community.docker.docker",
+            "-e", f"@{extra_vars}",
+            str(HERE / "playbooks" / case["playbook"]),
+        ]
+        if "user" in case:
+            cmd += ["-e", f"ansible_user={case['user']}", "-e", "ansible_become=false",
+                    "-e", "ansible_remote_tmp=/tmp/.ansible-tmp"]
+        env = dict(os.environ, ANSIBLE_CONFIG=str(REPO / "ansible.cfg"),
+                   ANSIBLE_STDOUT_CALLBACK="ansible.posix.json", ANSIBLE_LOAD_CALLBACK_PLUGINS="1")
+        run = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO, timeout=300)
+        after = docker("exec", container, "sh", "-c", SNAPSHOT).stdout
+    finally:
+        docker("exec", container, "sh", "-c", f"printf '%s' '{original_os_release}' > /etc/os-release")
+
+    assert run.returncode != 0, f"the run succeeded but should have failed:\n{run.stdout[-3000:]}"
+    result = json.loads(run.stdout)
+    messages = failed_messages(result)
+    assert any(case["expect"] in m for m in messages), f"expected {case['expect']!r} in {messages}"
+    assert all(stats.get("changed", 0) == 0 for stats in result["stats"].values()), result["stats"]
+    assert before == after, "files changed on the host although the input was rejected"
