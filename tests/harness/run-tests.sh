@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The whole test suite, as `make test` and CI run it. Sets up what it needs (venv, Docker engine, test
+# images, fixture repositories), runs every check, prints a table of results and one closing line
+# "N passed, N failed". Each check's full output is in build/logs/<check>.log.
+# Environment: MLBOX_HEAVY=1 adds the heavy scenarios; MLBOX_ONLY=<regex> runs only matching checks.
+set -uo pipefail
+# shellcheck source=tests/harness/lib.sh
+. "$(dirname "$0")/lib.sh"
+cd "$REPO_ROOT"
+export PATH="$REPO_ROOT/.venv/bin:$PATH"
+export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 NO_COLOR=1
+
+LOG_DIR="$BUILD_DIR/logs"
+rm -rf "$LOG_DIR" && mkdir -p "$LOG_DIR"
+results=()
+passed=0
+failed=0
+suite_start=$SECONDS
+
+# check NAME COMMAND...: run one check, record pass/fail and time, show the log's tail on failure.
+check() {
+  local name=$1 start rc
+  shift
+  if [ -n "${MLBOX_ONLY:-}" ] && ! [[ $name =~ $MLBOX_ONLY ]]; then return 0; fi
+  start=$SECONDS
+  printf '[test] %-32s ' "$name"
+  "$@" >"$LOG_DIR/$name.log" 2>&1
+  rc=$?
+  if [ $rc -eq 0 ]; then
+    passed=$((passed + 1)); results+=("PASS  $(printf '%5ss' $((SECONDS - start)))  $name")
+    echo "passed ($((SECONDS - start)) s)"
+  else
+    failed=$((failed + 1)); results+=("FAIL  $(printf '%5ss' $((SECONDS - start)))  $name")
+    echo "FAILED ($((SECONDS - start)) s, rc=$rc); last lines of build/logs/$name.log:"
+    tail -n 40 "$LOG_DIR/$name.log" | sed 's/^/    /'
+  fi
+}
+
+# setup NAME COMMAND...: a prerequisite; the suite stops when it fails.
+setup() {
+  local name=$1
+  shift
+  printf '[setup] %-31s ' "$name"
+  if "$@" >"$LOG_DIR/setup-$name.log" 2>&1; then
+    echo "ok"
+  else
+    echo "FAILED; last lines of build/logs/setup-$name.log:"
+    tail -n 40 "$LOG_DIR/setup-$name.log" | sed 's/^/    /'
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+}
+
+fixture_server() { .venv/bin/python tests/harness/fixture_repos/serve.py "$1"; }
+trap 'fixture_server stop >/dev/null 2>&1 || true' EXIT
+
+setup venv make --no-print-directory setup
+setup docker-engine tests/harness/docker-engine.sh
+setup images tests/harness/build-images.sh
+setup fixture-repos .venv/bin/python tests/harness/fixture_repos/build.py
+setup fixture-server fixture_server start
+
+check yamllint yamllint --strict .
+check ansible-lint ansible-lint --profile production
+check ruff ruff check .
+check ansible-test-sanity tests/harness/sanity.sh
+check unit pytest -q tests/unit
+check collection-build tests/harness/collection-install.sh
+check bad-input pytest -q tests/integration
+
+for scenario_file in molecule/*/molecule.yml; do
+  scenario=$(basename "$(dirname "$scenario_file")")
+  if grep -q '^# mlbox: heavy' "$scenario_file" && [ -z "${MLBOX_HEAVY:-}" ]; then
+    results+=("SKIP      -   molecule-$scenario (heavy: make test-heavy)")
+    continue
+  fi
+  check "molecule-$scenario" molecule test -s "$scenario"
+done
+
+echo
+echo "Results (logs in build/logs/):"
+printf '  %s\n' "${results[@]}"
+echo "Total time: $((SECONDS - suite_start)) s"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
