@@ -1,6 +1,6 @@
 """Table-driven bad-input tests: every case must fail with its message and change nothing.
 
-Each case in bad_input.yml runs a role with ansible-playbook against a Debian 12 test container (the
+Each case in bad_input*.yml runs a role with ansible-playbook against a Debian 12 test container (the
 harness image) and extra vars. The test asserts that the run failed, that a failed task's message holds
 the expected text, that Ansible reported no change, and that no file under /etc, /usr/local or dpkg's
 database differs from before.
@@ -21,7 +21,8 @@ import yaml
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 IMAGE = os.environ.get("MLBOX_TEST_IMAGE", "mlbox-test/debian:12")
-CASES = yaml.safe_load((HERE / "bad_input.yml").read_text())
+# bad_input.yml and one bad_input_<role>.yml per role, all in the same format.
+CASES = [case for table in sorted(HERE.glob("bad_input*.yml")) for case in yaml.safe_load(table.read_text())]
 SNAPSHOT = (
     "find /etc /usr/local /var/lib/dpkg/status -xdev -type f -print0 | sort -z | xargs -0 sha256sum"
 )
