@@ -28,7 +28,8 @@ build_one() {
     return 0
   fi
   root=$(mktemp -d "$BUILD_DIR/rootfs-$release.XXXXXX")
-  trap 'as_root rm -rf "$root"' RETURN
+  # Removed on return and on any exit (a failed step exits through set -e).
+  trap 'as_root rm -rf "$root"' RETURN EXIT
   log "debootstrap $codename into $root (a few minutes)"
   as_root debootstrap --variant=minbase --include="$PACKAGES" "$codename" "$root" "$MIRROR" \
     >"$BUILD_DIR/debootstrap-$release.log" 2>&1 \
