@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from ansible.module_utils import basic
+from ansible.module_utils.common import warnings as common_warnings
 from ansible.module_utils.testing import patch_module_args
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -84,11 +85,14 @@ def fake_bin_paths(monkeypatch):
 
 
 @pytest.fixture
-def run_module(capsys):
+def run_module(capsys, monkeypatch):
     """run_module(main, args, check_mode=False) -> the module's result dict, with 'failed' set
     when it called fail_json (exit code 1)."""
 
     def run(main, args, check_mode=False):
+        # Warnings are module-global in ansible.module_utils: start each run without the last one's.
+        monkeypatch.setattr(common_warnings, "_global_warnings", {})
+        monkeypatch.setattr(common_warnings, "_global_deprecations", {})
         module_args = dict(args)
         if check_mode:
             module_args["_ansible_check_mode"] = True
@@ -106,6 +110,7 @@ def warnings_of():
     """warnings_of(result) -> the module's warnings as plain strings."""
 
     def texts(result):
-        return [w if isinstance(w, str) else json.dumps(w) for w in result.get("warnings", [])]
+        # ansible-core 2.19 returns {"event": {"msg": ...}} summaries; older versions plain strings.
+        return [w if isinstance(w, str) else w["event"]["msg"] for w in result.get("warnings", [])]
 
     return texts
