@@ -322,9 +322,11 @@ def _other_pythons():
     """Interpreters to run the module under besides the controller's: Python 3.8 is the oldest target
     (Ubuntu 20.04). From MLBOX_TEST_PYTHONS (os.pathsep-separated) or pyenv, when present."""
     listed = [path for path in os.environ.get("MLBOX_TEST_PYTHONS", "").split(os.pathsep) if path]
-    found = listed or sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.8*/bin/python3")))[:1] + sorted(
-        glob.glob(os.path.expanduser("~/.pyenv/versions/3.13*/bin/python3"))
-    )[:1]
+    found = (
+        listed
+        or sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.8*/bin/python3")))[:1]
+        + sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.13*/bin/python3")))[:1]
+    )
     return [path for path in found if os.access(path, os.X_OK)]
 
 
