@@ -253,6 +253,9 @@ check "$r: nvidia-container-toolkit=1.19.0-1 downloads the four packages at 1.19
   nvidia-container-toolkit=1.19.0-1 nvidia-container-toolkit_1.19.0-1_amd64.deb \
   nvidia-container-toolkit-base_1.19.0-1_amd64.deb libnvidia-container-tools_1.19.0-1_amd64.deb \
   libnvidia-container1_1.19.0-1_amd64.deb
+check_fails "$r: nvidia-container-toolkit=1.18.1-1 alone does not resolve (base must be pinned too)" \
+  'nvidia-container-toolkit-base \(= 1\.18\.1-1\) but 1\.19\.0-1 is to be installed' \
+  apt_in "$r" apt-get -s install nvidia-container-toolkit=1.18.1-1
 check "$r: the 1.18.1-1 set resolves when pinned together" will_install "$r" \
   'Inst libnvidia-container1 \(1\.18\.1-1' nvidia-container-toolkit=1.18.1-1 \
   nvidia-container-toolkit-base=1.18.1-1 libnvidia-container-tools=1.18.1-1 libnvidia-container1=1.18.1-1
