@@ -634,4 +634,3 @@ def collect_java(root, packages):
         "runtimes": runtimes,
         "packages": java_packages,
     }
-

@@ -27,7 +27,7 @@ description:
     toolkit that runs only under CUDA minor-version compatibility is a warning.
   - Fails when there are errors, unless O(fail_on_error=false). Changes nothing.
 author:
-  - ML in a Box developers
+  - ML in a Box developers (@mlinabox)
 options:
   distribution:
     description: The distribution, as in C(ansible_facts['distribution']) (C(Ubuntu), C(Debian)).

@@ -22,7 +22,7 @@ description:
     repeated without it. A missing C(nvidia-smi) is normal (no driver yet); a failing one is a warning.
   - Changes nothing on the host.
 author:
-  - ML in a Box developers
+  - ML in a Box developers (@mlinabox)
 options:
   sysfs_root:
     description:

@@ -20,7 +20,7 @@ description:
     with nothing installed gives every entry null, without error.
   - Changes nothing on the host.
 author:
-  - ML in a Box developers
+  - ML in a Box developers (@mlinabox)
 options:
   root:
     description:

@@ -314,7 +314,7 @@ def test_real_sysfs_layout(tmp_path):
 
 
 def test_merge_adds_gpus_only_nvidia_smi_sees():
-    sysfs, _ = find_gpus(str(SYSFS / "t4"))
+    sysfs, _have_sysfs = find_gpus(str(SYSFS / "t4"))
     rows = [
         {"pci_address": "0000:00:05.0", "compute_capability": "8.9", "name": "NVIDIA L4", "index": 1},
         {"pci_address": "0000:00:04.0", "compute_capability": "7.5", "name": "Tesla T4", "index": 0},

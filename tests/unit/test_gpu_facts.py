@@ -280,7 +280,7 @@ def ansible_gpu_facts(module_args, *extra):
     command = [str(ANSIBLE), "localhost", "-m", "mlinabox.stack.gpu_facts", "-a", module_args, *extra]
     done = subprocess.run(command, cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
-    header, _, body = done.stdout.partition("=>")
+    header, _arrow, body = done.stdout.partition("=>")
     assert "localhost | SUCCESS" in header, done.stdout
     return json.loads(body)
 
