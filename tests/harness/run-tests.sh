@@ -10,6 +10,10 @@ cd "$REPO_ROOT"
 export PATH="$REPO_ROOT/.venv/bin:$PATH"
 export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 NO_COLOR=1
 
+# Port of the fixture repository server, and a prefix for the test containers' names, so that a second
+# checkout (or CI beside a developer) can run the suite at the same time without clashing.
+export MLBOX_FIXTURE_PORT=${MLBOX_FIXTURE_PORT:-8765}
+export MLBOX_RUN_ID=${MLBOX_RUN_ID:-mlbox}
 LOG_DIR="$BUILD_DIR/logs"
 rm -rf "$LOG_DIR" && mkdir -p "$LOG_DIR"
 results=()
@@ -57,7 +61,7 @@ trap 'fixture_server stop >/dev/null 2>&1 || true' EXIT
 setup venv make --no-print-directory setup
 setup docker-engine tests/harness/docker-engine.sh
 setup images tests/harness/build-images.sh
-setup fixture-repos .venv/bin/python tests/harness/fixture_repos/build.py
+setup fixture-repos .venv/bin/python tests/harness/fixture_repos/build.py --port "$MLBOX_FIXTURE_PORT"
 setup fixture-server fixture_server start
 
 check yamllint yamllint --strict .
