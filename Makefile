@@ -15,7 +15,7 @@ setup: $(VENV)/.installed $(COLLECTION_LINK) ## Create .venv from requirements-d
 
 $(VENV)/.installed: requirements-dev.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/python -m pip install -qq --disable-pip-version-check -r requirements-dev.txt
 	@touch $@
 
 $(COLLECTION_LINK):
