@@ -28,8 +28,7 @@ build_one() {
     return 0
   fi
   root=$(mktemp -d "$BUILD_DIR/rootfs-$release.XXXXXX")
-  # Removed on return and on any exit (a failed step exits through set -e).
-  trap 'as_root rm -rf "$root"' RETURN EXIT
+  ROOTFS_DIRS+=("$root")
   log "debootstrap $codename into $root (a few minutes)"
   as_root debootstrap --variant=minbase --include="$PACKAGES" "$codename" "$root" "$MIRROR" \
     >"$BUILD_DIR/debootstrap-$release.log" 2>&1 \
@@ -54,7 +53,13 @@ build_one() {
     --change "LABEL mlbox.recipe=$hash" \
     - "$image" >/dev/null
   log "$image built ($hash)"
+  as_root rm -rf "$root"
 }
+
+# Root file systems under construction, removed on any exit (a failed step exits through set -e).
+ROOTFS_DIRS=()
+cleanup() { local d; for d in "${ROOTFS_DIRS[@]}"; do as_root rm -rf "$d"; done; }
+trap cleanup EXIT
 
 mkdir -p "$BUILD_DIR"
 "$HARNESS_DIR/docker-engine.sh"
