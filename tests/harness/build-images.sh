@@ -13,8 +13,10 @@ PACKAGES=python3,python3-apt,systemd,systemd-sysv,dbus,sudo,ca-certificates,gnup
 
 declare -A CODENAME=([12]=bookworm [13]=trixie)
 
+# The recipe: how an image is made (build_one), what goes in, from where, and the CA bundle.
 recipe_hash() {
-  { cat "$0"; echo "$1"; sha256sum "$HOST_CA_BUNDLE" 2>/dev/null; } | sha256sum | cut -c1-16
+  { declare -f build_one; echo "$PACKAGES $MIRROR $1 ${CODENAME[$1]}"; sha256sum "$HOST_CA_BUNDLE" 2>/dev/null; } \
+    | sha256sum | cut -c1-16
 }
 
 build_one() {
