@@ -20,7 +20,7 @@ recipe_hash() {
 }
 
 build_one() {
-  local release=$1 codename=${CODENAME[$1]:-} image tag hash current root
+  local release=$1 codename=${CODENAME[$1]:-} image hash current root
   [ -n "$codename" ] || die "unknown Debian release '$release' (known: ${!CODENAME[*]})"
   image="mlbox-test/debian:$release"
   hash=$(recipe_hash "$release")

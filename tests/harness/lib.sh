@@ -3,7 +3,7 @@
 
 HARNESS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$HARNESS_DIR/../.." && pwd)
-BUILD_DIR=${MLBOX_BUILD_DIR:-$REPO_ROOT/build}
+export BUILD_DIR=${MLBOX_BUILD_DIR:-$REPO_ROOT/build}
 
 log() { printf '[harness] %s\n' "$*" >&2; }
 die() { printf '[harness] ERROR: %s\n' "$*" >&2; exit 1; }

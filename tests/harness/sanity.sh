@@ -20,8 +20,11 @@ if [ ! -f "$cache" ]; then
 fi
 
 # Outside the checkout: inside it, ansible-test would ask git and find build/ ignored.
-stage="${TMPDIR:-/tmp}/mlbox-sanity/ansible_collections/mlinabox/stack"
-rm -rf "$stage" && mkdir -p "$stage"
+stage_root=$(mktemp -d "${TMPDIR:-/tmp}/mlbox-sanity.XXXXXX")
+trap 'rm -rf "$stage_root"' EXIT
+stage="$stage_root/ansible_collections/mlinabox/stack"
+mkdir -p "$stage"
 (cd "$REPO_ROOT" && git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} cp --parents -P {} "$stage/" 2>/dev/null) || true
 cd "$stage"
-exec "$REPO_ROOT/.venv/bin/ansible-test" sanity --venv --requirements --python "$PY_VERSION" --color no "$@"
+ensure_debs shellcheck   # ansible-test skips its shellcheck test without it
+"$REPO_ROOT/.venv/bin/ansible-test" sanity --venv --requirements --python "$PY_VERSION" --color no "$@"

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Build the fixture apt repositories that stand in for vendor repositories in tests.
 
 Reads repos.yml (and the stub files under payloads/), builds every package with dpkg-deb, indexes
@@ -120,7 +119,7 @@ def _verrevcmp(left: str, right: str) -> int:
 
 def _split_version(version: str) -> tuple[int, str, str]:
     epoch, rest = version.split(":", 1) if ":" in version else ("0", version)
-    upstream, _, revision = rest.rpartition("-") if "-" in rest else (rest, "", "")
+    upstream, _sep, revision = rest.rpartition("-") if "-" in rest else (rest, "", "")
     return int(epoch or 0), upstream, revision
 
 
@@ -193,7 +192,7 @@ class Instance:
 
 
 def substitute(text: str, variables: dict[str, str], where: str) -> str:
-    for _ in range(5):  # values may hold @@NAMES@@ themselves
+    for _round in range(5):  # values may hold @@NAMES@@ themselves
         if "@@" not in text:
             return text
 
@@ -762,7 +761,7 @@ def build(out: Path, port: int, new_keys: bool, jobs: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port of the server (default {DEFAULT_PORT})")
     parser.add_argument("--force", action="store_true", help="rebuild even when up to date")

@@ -37,7 +37,7 @@ trap cleanup EXIT
 
 ok() { PASS=$((PASS + 1)); printf 'ok   %s\n' "$*"; }
 bad() { FAIL=$((FAIL + 1)); printf 'FAIL %s\n' "$*"; }
-show_log() { sed 's/^/     | /' "$T/last.log" | tail -n "${1:-15}"; }
+show_log() { sed 's/^/     | /' "$T/last.log" | tail -n 15; }
 # check DESCRIPTION COMMAND...: the command must succeed.
 check() {
   local what=$1

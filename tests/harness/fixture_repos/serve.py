@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Serve the fixture apt repositories on the loopback: start, stop, status.
 
     serve.py start  [--out DIR] [--port N]   start in the background (no-op if already serving)
@@ -173,7 +172,7 @@ class Server:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("command", choices=("start", "stop", "status", "restart"))
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"build output (default {DEFAULT_OUT})")
     parser.add_argument("--port", type=int, help="port (default: the one the tree was built for)")
