@@ -8,7 +8,7 @@ BASE_PACKAGES = [
 ]
 
 
-@pytest.mark.parametrize("name", BASE_PACKAGES + ["less"])
+@pytest.mark.parametrize("name", [*BASE_PACKAGES, "less"])
 def test_base_and_extra_packages_installed(host, name):
     assert host.package(name).is_installed
 
