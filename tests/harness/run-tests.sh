@@ -16,28 +16,34 @@ export MLBOX_FIXTURE_PORT=${MLBOX_FIXTURE_PORT:-8765}
 export MLBOX_RUN_ID=${MLBOX_RUN_ID:-mlbox}
 LOG_DIR="$BUILD_DIR/logs"
 rm -rf "$LOG_DIR" && mkdir -p "$LOG_DIR"
-results=()
-passed=0
-failed=0
 suite_start=$SECONDS
+# Molecule scenarios run this many at a time (much of their time is spent waiting on downloads).
+JOBS=${MLBOX_JOBS:-2}
 
-# check NAME COMMAND...: run one check, record pass/fail and time, show the log's tail on failure.
+# check NAME COMMAND...: run one check, record PASS/FAIL and its time in $LOG_DIR/NAME.result, and
+# show the log's tail on failure.
 check() {
   local name=$1 start rc
   shift
   if [ -n "${MLBOX_ONLY:-}" ] && ! [[ $name =~ $MLBOX_ONLY ]]; then return 0; fi
   start=$SECONDS
-  printf '[test] %-32s ' "$name"
   "$@" >"$LOG_DIR/$name.log" 2>&1
   rc=$?
   if [ $rc -eq 0 ]; then
-    passed=$((passed + 1)); results+=("PASS  $(printf '%5ss' $((SECONDS - start)))  $name")
-    echo "passed ($((SECONDS - start)) s)"
+    printf 'PASS  %5ss  %s\n' $((SECONDS - start)) "$name" >"$LOG_DIR/$name.result"
+    printf '[test] %-32s passed (%s s)\n' "$name" $((SECONDS - start))
   else
-    failed=$((failed + 1)); results+=("FAIL  $(printf '%5ss' $((SECONDS - start)))  $name")
-    echo "FAILED ($((SECONDS - start)) s, rc=$rc); last lines of build/logs/$name.log:"
-    tail -n 40 "$LOG_DIR/$name.log" | sed 's/^/    /'
+    printf 'FAIL  %5ss  %s\n' $((SECONDS - start)) "$name" >"$LOG_DIR/$name.result"
+    { printf '[test] %-32s FAILED (%s s, rc=%s); last lines of build/logs/%s.log:\n' \
+        "$name" $((SECONDS - start)) $rc "$name"
+      tail -n 40 "$LOG_DIR/$name.log" | sed 's/^/    /'; } | cat
   fi
+}
+
+# check_bg NAME COMMAND...: as check, in the background, at most $JOBS at a time.
+check_bg() {
+  while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+  check "$@" &
 }
 
 # setup NAME COMMAND...: a prerequisite; the suite stops when it fails.
@@ -75,15 +81,18 @@ check bad-input pytest -q tests/integration
 for scenario_file in molecule/*/molecule.yml; do
   scenario=$(basename "$(dirname "$scenario_file")")
   if grep -q '^# mlbox: heavy' "$scenario_file" && [ -z "${MLBOX_HEAVY:-}" ]; then
-    results+=("SKIP      -   molecule-$scenario (heavy: make test-heavy)")
+    printf 'SKIP      -   molecule-%s (heavy: make test-heavy)\n' "$scenario" >"$LOG_DIR/molecule-$scenario.result"
     continue
   fi
-  check "molecule-$scenario" molecule test -s "$scenario"
+  check_bg "molecule-$scenario" molecule test -s "$scenario"
 done
+wait
 
 echo
 echo "Results (logs in build/logs/):"
-printf '  %s\n' "${results[@]}"
+sed 's/^/  /' "$LOG_DIR"/*.result
 echo "Total time: $((SECONDS - suite_start)) s"
+passed=$(cat "$LOG_DIR"/*.result | grep -c '^PASS')
+failed=$(cat "$LOG_DIR"/*.result | grep -c '^FAIL')
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
