@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 COLLECTION_LINK := .collections/ansible_collections/mlinabox/stack
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: help setup test test-heavy lint sanity unit bad-input molecule images fixture-repos build clean
+
+.PHONY: help setup box box-destroy test test-heavy lint sanity unit bad-input molecule images fixture-repos build clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -21,6 +22,12 @@ $(VENV)/.installed: requirements-dev.txt
 $(COLLECTION_LINK):
 	@mkdir -p $(dir $@)
 	@ln -sfn ../../.. $@
+
+box: setup ## A local ML box in a container: site.yml (cpu profile), then verify.yml
+	@bash tests/harness/box.sh
+
+box-destroy: ## Remove the local box
+	@bash tests/harness/box.sh destroy
 
 test: setup ## Everything CI runs: lint, sanity, unit, bad input, collection build, every Molecule scenario
 	@bash tests/harness/run-tests.sh
