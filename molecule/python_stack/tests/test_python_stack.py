@@ -20,6 +20,8 @@ UV = "/opt/mlbox/tools/bin/uv"
 KERNELS_DIR = "/usr/local/share/jupyter/kernels"
 TOKEN_FILE = "/etc/mlbox/jupyter-token"
 CONFIG = "/etc/mlbox/jupyter/jupyter_server_config.json"
+# The scenario's python_stack_jupyter_port (the default 8888 is taken by `make box` on a shared host).
+PORT = 18888
 SCENARIO_DIR = Path(os.environ.get("MOLECULE_SCENARIO_DIRECTORY", Path(__file__).resolve().parents[1]))
 
 # env -> [(distribution, module, version)]
@@ -67,7 +69,7 @@ token = {token!r}
 if token:
     headers["Authorization"] = "token " + token
 data = json.dumps({body!r}).encode() if {body!r} is not None else None
-req = urllib.request.Request("http://127.0.0.1:8888" + {path!r}, data=data, headers=headers, method={method!r})
+req = urllib.request.Request("http://127.0.0.1:{PORT}" + {path!r}, data=data, headers=headers, method={method!r})
 try:
     with urllib.request.urlopen(req, timeout=30) as resp:
         status, text = resp.status, resp.read().decode()
@@ -217,11 +219,11 @@ def test_jupyterlab_service_runs_as_the_user(host):
 
 
 def test_jupyterlab_listens_on_loopback_only(host):
-    assert host.socket("tcp://127.0.0.1:8888").is_listening
-    listeners = host.check_output("ss -Htln sport = :8888").splitlines()
-    assert listeners, "nothing listens on port 8888"
-    for line in listeners:
-        assert line.split()[3] == "127.0.0.1:8888", line
+    assert host.socket(f"tcp://127.0.0.1:{PORT}").is_listening
+    # One listener, on loopback: no 0.0.0.0 or [::] socket besides it.
+    listeners = host.check_output(f"ss -Htln sport = :{PORT}").splitlines()
+    assert len(listeners) == 1, listeners
+    assert listeners[0].split()[3] == f"127.0.0.1:{PORT}"
 
 
 def test_jupyterlab_refuses_requests_without_the_token(host, token):
@@ -244,9 +246,9 @@ import json, sys, uuid
 from tornado.ioloop import IOLoop
 from tornado.websocket import websocket_connect
 
-async def main(kernel_id, token, code):
+async def main(port, kernel_id, token, code):
     ws = await websocket_connect(
-        f"ws://127.0.0.1:8888/api/kernels/{kernel_id}/channels?token={token}", connect_timeout=30)
+        f"ws://127.0.0.1:{port}/api/kernels/{kernel_id}/channels?token={token}", connect_timeout=30)
     msg_id = uuid.uuid4().hex
     await ws.write_message(json.dumps({
         "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "test",
@@ -267,7 +269,7 @@ async def main(kernel_id, token, code):
             print("".join(out), end="")
             return
 
-IOLoop.current().run_sync(lambda: main(*sys.argv[1:4]), timeout=120)
+IOLoop.current().run_sync(lambda: main(*sys.argv[1:5]), timeout=120)
 """
 
 
@@ -279,7 +281,7 @@ def test_jupyterlab_runs_code_in_each_kernel(host, token, env, code, expected):
     status, kernel = api(host, "/api/kernels", token=token, method="POST", body={"name": env})
     assert status == 201
     try:
-        args = " ".join(shlex.quote(a) for a in ("-c", KERNEL_CLIENT, kernel["id"], token, code))
+        args = " ".join(shlex.quote(a) for a in ("-c", KERNEL_CLIENT, str(PORT), kernel["id"], token, code))
         result = host.run(f"{env_python('base')} {args}")
         assert result.rc == 0, result.stderr[-2000:]
         assert result.stdout.strip() == expected
@@ -300,5 +302,6 @@ def test_secrets_are_not_world_readable(host, token):
     assert len(token) >= 32
     assert settings["IdentityProvider"]["token"] == token
     assert settings["ServerApp"]["ip"] == "127.0.0.1"
+    assert settings["ServerApp"]["port"] == PORT
     assert token not in host.file("/etc/systemd/system/jupyterlab.service").content_string
     assert token not in host.check_output("ps -eo args")
