@@ -736,12 +736,16 @@ def _cuda_row(cuda, apt_by_name):
                 licence=_package_licence(apt_by_name, sorted(cuda.get("packages") or {})))
 
 
+def _count(number, noun):
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
 def _env_rows(envs, key_packages):
     rows = []
     for env_name, env in envs.items():
         source = "env:" + env_name
         rows.append(_row("python_env", f"Python environment {env_name}", env.get("python_version"), source=source,
-                         notes=f"{len(env['packages'])} packages in {env['path']}"))
+                         notes=f"{_count(len(env['packages']), 'package')} in {env['path']}"))
         for key in key_packages:
             package = env["packages"].get(normalise_name(key))
             if package:
