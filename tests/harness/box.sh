@@ -64,6 +64,7 @@ cat <<MSG
 
 The box is ready (site.yml took ${converge} s).
   Verify report:  artifacts/$NAME/verify.md (and verify.json)
+  What is on it:  artifacts/$NAME/manifest.md (and manifest.json, sbom.cdx.json)
   JupyterLab:     http://127.0.0.1:${MLBOX_JUPYTER_PORT:-8888}/lab?token=${token:-<see /etc/mlbox/jupyter-token in the box>}
   A shell:        docker exec -it $NAME bash
   Remove it:      make box-destroy
