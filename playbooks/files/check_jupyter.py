@@ -18,5 +18,5 @@ with open(sys.argv[2]) as handle:
     token = handle.read().strip()
 anonymous = status(url, {})
 authorised = status(url, {"Authorization": "token " + token})
-print("JupyterLab at %s: %s without the token, %s with it" % (sys.argv[1], anonymous, authorised))
+print(f"JupyterLab at {sys.argv[1]}: {anonymous} without the token, {authorised} with it")
 sys.exit(0 if anonymous in (401, 403) and authorised == 200 else 1)
