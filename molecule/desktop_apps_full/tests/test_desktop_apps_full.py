@@ -25,10 +25,13 @@ def test_desktop_packages_installed(host, name):
 
 
 def test_xfce_is_the_session_that_xrdp_starts(host):
-    # xrdp's startwm.sh runs /etc/X11/Xsession, which starts x-session-manager.
+    # xrdp's startwm.sh runs /etc/X11/Xsession, which starts x-session-manager: XFCE's startxfce4
+    # (priority 50) or xfce4-session (40), the only session managers installed.
     assert "Xsession" in host.file("/etc/xrdp/startwm.sh").content_string
     query = host.check_output("update-alternatives --query x-session-manager")
-    assert re.search(r"^Value: /usr/bin/xfce4-session$", query, re.MULTILINE), query
+    assert re.search(r"^Value: /usr/bin/(startxfce4|xfce4-session)$", query, re.MULTILINE), query
+    alternatives = re.findall(r"^Alternative: (\S+)$", query, re.MULTILINE)
+    assert set(alternatives) <= {"/usr/bin/startxfce4", "/usr/bin/xfce4-session"}, alternatives
 
 
 def test_xorg_backend_present(host):
