@@ -189,6 +189,16 @@ def test_resolved_requirements_match_the_environment(host):
     assert resolved == frozen
 
 
+def test_env_yml_interface_and_remove_unlisted(host):
+    # converge.yml built both through tasks_from env.yml; side_effect.yml removed the unlisted one the
+    # role owns, with its kernel, and kept the one another role owns.
+    other = json.loads(host.file(f"{ENVS_DIR}/other-role/.mlbox-spec.json").content_string)
+    assert other["owner"] == "molecule"
+    assert "six==1.17.0" in host.file(f"{ENVS_DIR}/other-role/.mlbox-freeze.txt").content_string
+    assert not host.file(f"{ENVS_DIR}/scratch").exists
+    assert not host.file(f"{KERNELS_DIR}/scratch").exists
+
+
 # --- Jupyter kernels -----------------------------------------------------------------------------------
 
 def test_kernels_registered_system_wide(host):
