@@ -49,7 +49,6 @@ PACKAGES = {
     ],
 }
 KERNEL_ENVS = ["base", "pytorch", "tensorflow"]
-PACKAGE_CASES = [(env, *pkg) for env, pkgs in PACKAGES.items() for pkg in pkgs]
 
 
 def env_python(env: str) -> str:
@@ -94,32 +93,40 @@ def test_uv_installed_in_its_own_environment(host):
     assert host.file("/opt/mlbox/tools/pyvenv.cfg").exists
 
 
-@pytest.mark.parametrize(("env", "dist", "module", "version"), PACKAGE_CASES,
-                         ids=[f"{c[0]}-{c[1]}" for c in PACKAGE_CASES])
-def test_package_imports_with_its_version(host, env, dist, module, version):
-    code = (
-        "import importlib, importlib.metadata as md; "
-        f"print(md.version({dist!r})); importlib.import_module({module!r})"
-    )
-    result = run_python(host, env_python(env), code)
-    assert result.rc == 0, result.stderr
-    assert result.stdout.strip() == version
+# Per environment, one interpreter imports every package, reports its version and runs some real work.
+SMOKE = {
+    "base": "import numpy as np, pandas as pd; from sklearn.linear_model import LinearRegression;"
+            "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt;"
+            "x = np.arange(10.0).reshape(-1, 1); m = LinearRegression().fit(x, 3 * x.ravel() + 1);"
+            "assert abs(m.coef_[0] - 3) < 1e-9; assert pd.DataFrame({'a': [1, 2]}).a.sum() == 3;"
+            "plt.plot([1, 2]); plt.savefig('/tmp/mlbox-plot.png')",
+    "pytorch": "import torch; t = torch.arange(4.0); assert float(t @ t) == 14.0; assert not torch.cuda.is_available()",
+    "tensorflow": "import tensorflow as tf; assert int(tf.reduce_sum(tf.range(5))) == 10",
+    "locked": "import dateutil.parser; assert dateutil.parser.parse('2026-11-26').year == 2026",
+}
+IMPORT_CHECK = """
+import importlib, importlib.metadata as md, json, os, sys
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
+found = {}
+for dist, module in json.loads(sys.argv[1]):
+    try:
+        importlib.import_module(module)
+        found[dist] = md.version(dist)
+    except Exception as err:
+        found[dist] = f"{type(err).__name__}: {err}"
+exec(sys.argv[2])
+print(json.dumps(found))
+"""
 
 
-@pytest.mark.parametrize(("env", "code"), [
-    ("base", "import numpy as np, pandas as pd; from sklearn.linear_model import LinearRegression;"
-             "import matplotlib; matplotlib.use('Agg'); import matplotlib.pyplot as plt;"
-             "x = np.arange(10.0).reshape(-1, 1); m = LinearRegression().fit(x, 3 * x.ravel() + 1);"
-             "assert abs(m.coef_[0] - 3) < 1e-9; assert pd.DataFrame({'a': [1, 2]}).a.sum() == 3;"
-             "plt.plot([1, 2]); plt.savefig('/tmp/mlbox-plot.png')"),
-    ("pytorch", "import torch; t = torch.arange(4.0); assert float((t @ t)) == 14.0;"
-                "assert not torch.cuda.is_available()"),
-    ("tensorflow", "import os; os.environ['TF_CPP_MIN_LOG_LEVEL'] = '3'; import tensorflow as tf;"
-                   "assert int(tf.reduce_sum(tf.range(5))) == 10"),
-], ids=["base", "pytorch", "tensorflow"])
-def test_frameworks_compute(host, env, code):
-    result = run_python(host, env_python(env), code)
+@pytest.mark.parametrize("env", PACKAGES)
+def test_packages_import_with_their_versions_and_work(host, env):
+    wanted = json.dumps([[dist, module] for dist, module, _version in PACKAGES[env]])
+    args = " ".join(shlex.quote(a) for a in ("-c", IMPORT_CHECK, wanted, SMOKE[env]))
+    result = host.run(f"{env_python(env)} {args}")
     assert result.rc == 0, result.stderr[-2000:]
+    found = json.loads(result.stdout.strip().splitlines()[-1])
+    assert found == {dist: version for dist, _module, version in PACKAGES[env]}
 
 
 @pytest.mark.parametrize("env", PACKAGES)
