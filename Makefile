@@ -7,7 +7,7 @@ COLLECTION_LINK := .collections/ansible_collections/mlinabox/stack
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 
-.PHONY: help setup box box-destroy test test-heavy lint sanity unit bad-input molecule images fixture-repos build clean
+.PHONY: help setup box box-destroy bench test test-heavy lint sanity unit bad-input molecule images fixture-repos build clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -58,6 +58,9 @@ fixture-repos: setup ## Build and serve the fixture vendor apt repositories on 1
 
 molecule: setup images fixture-repos ## One Molecule scenario: make molecule S=preflight
 	cd $(CURDIR) && molecule test -s $(S)
+
+bench: setup images ## Benchmarks, not tests: the base environment built with uv (python_stack) vs plain pip
+	bash tests/bench/python_env.sh
 
 build: setup ## Build the collection tarball
 	ansible-galaxy collection build --force
