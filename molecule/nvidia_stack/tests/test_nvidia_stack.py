@@ -178,8 +178,8 @@ def test_cuda_libraries_in_ldconfig(host):
 
 def test_cudnn_matches_the_cuda_major_and_is_held(host):
     if is_bookworm(host):
-        major, version, names = "13", "9.17.0.29-1", ["cudnn9-cuda-13", "libcudnn9-cuda-13", "libcudnn9-dev-cuda-13",
-                                                       "libcudnn9-headers-cuda-13"]
+        major, version = "13", "9.17.0.29-1"
+        names = ["cudnn9-cuda-13", "libcudnn9-cuda-13", "libcudnn9-dev-cuda-13", "libcudnn9-headers-cuda-13"]
         header = "9.17.0"
     else:
         major, version, names = "12", "9.10.2.21-1", ["cudnn9-cuda-12", "libcudnn9-cuda-12", "libcudnn9-dev-cuda-12"]
