@@ -335,6 +335,7 @@ def licence_display(choice):
 # Parsers.
 # --------------------------------------------------------------------------------------------
 
+
 def dpkg_query_command(binary, admindir=None):
     command = [binary]
     if admindir:
@@ -463,6 +464,7 @@ def normalise_name(name):
 # Package URLs (https://github.com/package-url/purl-spec).
 # --------------------------------------------------------------------------------------------
 
+
 def _purl_quote(text):
     return quote(str(text), safe="")
 
@@ -488,6 +490,7 @@ def conda_purl(name, version):
 # --------------------------------------------------------------------------------------------
 # Licence rules for packages without a machine-readable copyright file (vendor packages).
 # --------------------------------------------------------------------------------------------
+
 
 class RuleError(ValueError):
     pass
@@ -530,6 +533,7 @@ def rule_licences(name, compiled_rules):
 # --------------------------------------------------------------------------------------------
 # Readers: target paths read under `root`.
 # --------------------------------------------------------------------------------------------
+
 
 def in_root(root, path):
     return os.path.join(root, path.lstrip("/"))
@@ -794,8 +798,8 @@ def build_components(stack, apt, envs, key_packages, os_info):
                          notes=f"for CUDA {cudnn['cuda']}" if cudnn.get("cuda") else ""))
     docker = stack.get("docker")
     if docker:
-        notes = [docker.get("edition") or ""] + (["runtimes: " + ", ".join(docker["runtimes"])]
-                                                  if docker.get("runtimes") else [])
+        runtimes = ["runtimes: " + ", ".join(docker["runtimes"])] if docker.get("runtimes") else []
+        notes = [docker.get("edition") or "", *runtimes]
         rows.append(_row("docker", "Docker", docker.get("version"), licence=licence_of(docker.get("edition")),
                          notes="; ".join(note for note in notes if note)))
     toolkit = stack.get("nvidia_container_toolkit")

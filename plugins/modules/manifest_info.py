@@ -238,7 +238,7 @@ def main():
             "host": {"type": "str", "required": True},
             "profile": {"type": "str", "required": True},
             "tool_version": {"type": "str", "default": "unknown"},
-            "key_packages": {"type": "list", "elements": "str", "default": []},
+            "key_packages": {"type": "list", "elements": "str", "default": [], "no_log": False},
             "package_licences": {
                 "type": "list",
                 "elements": "dict",

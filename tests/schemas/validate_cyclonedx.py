@@ -55,11 +55,16 @@ def errors(document: dict) -> list[str]:
 def main(paths: list[str]) -> int:
     status = 0
     for path in paths:
-        problems = errors(json.loads(Path(path).read_text()))
+        try:
+            problems = errors(json.loads(Path(path).read_text()))
+        except (OSError, ValueError) as error:
+            print(f"{path}: cannot read a JSON document: {error}")
+            status = 2
+            continue
         for problem in problems[:50]:
             print(f"{path}: {problem}")
         if problems:
-            status = 1
+            status = max(status, 1)
         else:
             print(f"{path}: valid")
     return status

@@ -173,13 +173,13 @@ def test_service_states(fake_run):
     ]
     assert firstboot.service_check("docker", 10)["detail"] == "not installed"
     assert firstboot.service_check("h2o", 10)["detail"] == "not installed"
-    assert firstboot.service_check("cups", 10) == {"name": "service:cups", "status": "skipped",
-                                                    "detail": "not enabled (disabled)"}
+    assert firstboot.service_check("cups", 10) == {
+        "name": "service:cups", "status": "skipped", "detail": "not enabled (disabled)"}
     assert firstboot.service_check("ssh", 10)["status"] == "passed"
-    assert firstboot.service_check("jupyterlab", 10) == {"name": "service:jupyterlab", "status": "passed",
-                                                          "detail": "active (running)"}
-    assert firstboot.service_check("broken", 10) == {"name": "service:broken", "status": "failed",
-                                                      "detail": "failed (failed, result exit-code)"}
+    assert firstboot.service_check("jupyterlab", 10) == {
+        "name": "service:jupyterlab", "status": "passed", "detail": "active (running)"}
+    assert firstboot.service_check("broken", 10) == {
+        "name": "service:broken", "status": "failed", "detail": "failed (failed, result exit-code)"}
 
 
 def test_nvidia_smi(tree, tmp_path, monkeypatch):

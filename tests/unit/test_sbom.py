@@ -44,6 +44,7 @@ import validate_cyclonedx  # noqa: E402
 # Parsers
 # --------------------------------------------------------------------------------------------
 
+
 def test_parse_dpkg_packages_reads_the_recorded_listing():
     packages = sbom.parse_dpkg_packages(LISTING + VENDOR_LINES)
     by_name = {package["name"]: package for package in packages}
@@ -117,6 +118,7 @@ def test_parse_freeze():
 # --------------------------------------------------------------------------------------------
 # Licences
 # --------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(("term", "spdx"), [
     ("GPL-2+", "GPL-2.0-or-later"),
@@ -228,6 +230,7 @@ def test_rules_first_match_wins_and_errors_name_the_item():
 # Package URLs
 # --------------------------------------------------------------------------------------------
 
+
 def test_package_urls():
     assert sbom.deb_purl("bash", "5.2.15-2+b13", "amd64", "debian", "debian-12") == \
         "pkg:deb/debian/bash@5.2.15-2%2Bb13?arch=amd64&distro=debian-12"
@@ -244,6 +247,7 @@ def test_package_urls():
 # --------------------------------------------------------------------------------------------
 # Readers and documents on the recorded tree
 # --------------------------------------------------------------------------------------------
+
 
 def stack_of(root: Path) -> dict:
     """What stack_facts would say about the fixture tree (its collectors, the same listing)."""

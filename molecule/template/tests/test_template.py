@@ -130,6 +130,7 @@ def prop(component, name):
 # The manifest (every stage)
 # --------------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("doc", DOCS)
 def test_documents_written_and_fetched(host, doc):
     remote = host.file(f"/etc/mlbox/{doc}")
@@ -246,6 +247,7 @@ def test_markdown_table(host, dpkg, env_metadata):
 # The template, right after template_prep
 # --------------------------------------------------------------------------------------------
 
+
 @prepared
 @pytest.mark.parametrize("path", CLEANED)
 def test_cleaned(host, path):
@@ -321,6 +323,7 @@ def test_first_boot_program_installed(host):
 # --------------------------------------------------------------------------------------------
 # The clone's first boot
 # --------------------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def firstboot(host):
