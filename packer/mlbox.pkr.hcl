@@ -108,6 +108,8 @@ build {
       "--become",
       "--extra-vars", "mlbox_profile=${var.profile}",
       "--extra-vars", "mlbox_image_build=true",
+      # The build user's SSH key must not ship in the image: it would open every clone.
+      "--extra-vars", "{\"template_prep_remove_authorized_keys_for\": [\"${var.ssh_username}\"]}",
     ]
     ansible_env_vars = [
       "ANSIBLE_CONFIG=${path.root}/../ansible.cfg",

@@ -69,6 +69,12 @@ def test_provisioner_settings(template, index):
     assert (REPO / "ansible.cfg").is_file()
 
 
+def test_template_removes_the_build_users_key(template):
+    args = " ".join(provisioners(template)[1]["extra_arguments"])
+    assert "template_prep_remove_authorized_keys_for" in args
+    assert "${var.ssh_username}" in args
+
+
 def test_profile_default_exists(template):
     variables = {name: spec for v in template["variable"] for name, spec in v.items()}
     profile = variables["profile"]["default"]
