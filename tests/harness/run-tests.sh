@@ -2,7 +2,8 @@
 # The whole test suite, as `make test` and CI run it. Sets up what it needs (venv, Docker engine, test
 # images, fixture repositories), runs every check, prints a table of results and one closing line
 # "N passed, N failed". Each check's full output is in build/logs/<check>.log.
-# Environment: MLBOX_HEAVY=1 adds the heavy scenarios; MLBOX_ONLY=<regex> runs only matching checks.
+# Environment: MLBOX_HEAVY=1 adds the heavy scenarios; MLBOX_ONLY=<regex> runs only matching checks;
+# MLBOX_LOG_DIR moves the logs (default build/logs), so that two partial runs can share a checkout.
 set -uo pipefail
 # shellcheck source=tests/harness/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -14,7 +15,7 @@ export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 NO_COLOR=1
 # checkout (or CI beside a developer) can run the suite at the same time without clashing.
 export MLBOX_FIXTURE_PORT=${MLBOX_FIXTURE_PORT:-8765}
 export MLBOX_RUN_ID=${MLBOX_RUN_ID:-mlbox}
-LOG_DIR="$BUILD_DIR/logs"
+LOG_DIR=${MLBOX_LOG_DIR:-$BUILD_DIR/logs}
 rm -rf "$LOG_DIR" && mkdir -p "$LOG_DIR"
 suite_start=$SECONDS
 # Molecule scenarios run this many at a time (much of their time is spent waiting on downloads).
@@ -34,9 +35,14 @@ check() {
     printf '[test] %-32s passed (%s s)\n' "$name" $((SECONDS - start))
   else
     printf 'FAIL  %5ss  %s\n' $((SECONDS - start)) "$name" >"$LOG_DIR/$name.result"
-    { printf '[test] %-32s FAILED (%s s, rc=%s); last lines of build/logs/%s.log:\n' \
-        "$name" $((SECONDS - start)) $rc "$name"
-      tail -n 40 "$LOG_DIR/$name.log" | sed 's/^/    /'; } | cat
+    { printf '[test] %-32s FAILED (%s s, rc=%s); see %s/%s.log\n' \
+        "$name" $((SECONDS - start)) $rc "$LOG_DIR" "$name"
+      # The first failures (the cause), then the end of the log (the summary).
+      echo "    first failures:"
+      grep -n -m 8 -A 12 -E '^(fatal|failed):|FAILED!|^ERROR!|^E  |^FAILED ' "$LOG_DIR/$name.log" \
+        | cut -c1-400 | sed 's/^/    /'
+      echo "    last lines:"
+      tail -n 25 "$LOG_DIR/$name.log" | sed 's/^/    /'; } | cat
   fi
 }
 
@@ -62,12 +68,15 @@ setup() {
 }
 
 fixture_server() { .venv/bin/python tests/harness/fixture_repos/serve.py "$1"; }
-trap 'fixture_server stop >/dev/null 2>&1 || true' EXIT
 
 setup venv make --no-print-directory setup
 setup docker-engine tests/harness/docker-engine.sh
 setup images tests/harness/build-images.sh
 setup fixture-repos .venv/bin/python tests/harness/fixture_repos/build.py --port "$MLBOX_FIXTURE_PORT"
+# Stop the fixture server at the end only if this run started it (another run may be using it).
+if ! fixture_server status >/dev/null 2>&1; then
+  trap 'fixture_server stop >/dev/null 2>&1 || true' EXIT
+fi
 setup fixture-server fixture_server start
 
 check yamllint yamllint --strict .

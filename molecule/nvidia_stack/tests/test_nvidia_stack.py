@@ -132,6 +132,8 @@ def test_secure_boot_signing_configured(host):
         key, cert = "/var/lib/dkms/mok.key", "/var/lib/dkms/mok.pub"
         subject = host.check_output(f"openssl x509 -inform DER -in {cert} -noout -subject")
         assert "ML in a Box DKMS module signing key" in subject
+        # The host's name (a container name longer than X.509's 64-character limit once broke this).
+        assert host.backend.get_hostname()[:64] in subject
     assert f'mok_signing_key="{key}"' in conf
     assert f'mok_certificate="{cert}"' in conf
     assert host.file(key).mode == 0o600
