@@ -59,8 +59,8 @@ fixture-repos: setup ## Build and serve the fixture vendor apt repositories on 1
 molecule: setup images fixture-repos ## One Molecule scenario: make molecule S=preflight
 	cd $(CURDIR) && molecule test -s $(S)
 
-bench: setup images ## Benchmarks, not tests: the base environment built with uv (python_stack) vs plain pip
-	bash tests/bench/python_env.sh
+bench: setup images ## Benchmark, not a test (~1 h): converges, per-role times, uv vs pip, 3 hosts vs 1, downloads; writes docs/performance.md
+	bash tests/bench/bench.sh
 
 build: setup ## Build the collection tarball
 	ansible-galaxy collection build --force

@@ -1,62 +1,127 @@
 #!/usr/bin/env bash
-# Benchmark (not a test): time to build the base environment's pins (python_stack_base_packages)
+# Benchmark (not a test): time to build the local box's Python environments (base and pytorch, as
+# inventories/local/group_vars defines them, with the wheelhouse where box.sh would use one)
 #   (a) with the python_stack role (uv), and
-#   (b) with plain `python3 -m venv` + `pip install`,
-# each in a fresh mlbox-test/debian:12 container with cold caches, one after the other. Both include
-# installing python3-venv. Prints both times and the ratio pip/uv, for the whole job and for the install
-# step alone (uv's resolve + sync tasks against pip install).
+#   (b) with plain `python3 -m venv` + `pip install` of the same pins (the role's .mlbox-requirements.in
+#       of each environment, with the same find-links and extra index),
+# each in a fresh container from the test image with cold caches, one after the other. Both include
+# installing python3-venv. Prints the times and the ratios uv/pip, for the whole job and for each
+# environment's build alone (uv's venv + resolve + sync tasks against venv + pip install), and checks that
+# both sides installed the same packages at the same versions.
 # Usage: tests/bench/python_env.sh     (needs make setup and the test images: make images)
+# MLBOX_BENCH_OUT=<dir>: also write python_env.json and the logs there (make bench does).
 set -euo pipefail
-REPO=$(cd "$(dirname "$0")/../.." && pwd)
-IMAGE=${MLBOX_TEST_IMAGE:-mlbox-test/debian:12}
+# shellcheck source=tests/bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 cd "$REPO"
-export PATH="$REPO/.venv/bin:$PATH"
 WORK=$(mktemp -d)
+OUT=${MLBOX_BENCH_OUT:-$WORK}
+mkdir -p "$OUT"
 UV_BOX="mlbox-bench-uv-$$"
 PIP_BOX="mlbox-bench-pip-$$"
 cleanup() { docker rm -f "$UV_BOX" "$PIP_BOX" >/dev/null 2>&1 || true; rm -rf "$WORK"; }
 trap cleanup EXIT
+bench_wheelhouse
+bench_inventory "$WORK/inv" "$UV_BOX:19120"
+ENVS=(base pytorch)
+declare -A IMPORTS=([base]="numpy, pandas, sklearn, matplotlib, jupyterlab" [pytorch]="torch, numpy")
 
-# The pins, as the role's defaults resolve them.
-mapfile -t PINS < <(python - <<'PY'
-import yaml
-d = yaml.safe_load(open("roles/python_stack/defaults/main.yml"))
-for p in d["python_stack_base_packages"]:
-    print(p.replace("{{ python_stack_ipykernel_version }}", d["python_stack_ipykernel_version"]))
-PY
-)
-echo "pins: ${PINS[*]}"
-now() { date +%s.%N; }
-secs() { python -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$2"; }
-
-# (a) the role, through Ansible's docker connection, with per-task times.
-docker run -d --name "$UV_BOX" --network host "$IMAGE" sleep 3600 >/dev/null
+# (a) the role, through Ansible's docker connection, with per-task times (profile_tasks).
+bench_box "$UV_BOX" plain
+uv_load=$(load1)
+blog "python_env: the role builds ${ENVS[*]} in $UV_BOX (load $uv_load)"
 start=$(now)
-ANSIBLE_CONFIG="$REPO/ansible.cfg" ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks \
-  ANSIBLE_STDOUT_CALLBACK=default ANSIBLE_FORCE_COLOR=0 PROFILE_TASKS_SORT_ORDER=none PROFILE_TASKS_TASK_OUTPUT_LIMIT=all \
-  ansible-playbook -i "$UV_BOX," -c community.docker.docker tests/bench/python_env.yml >"$WORK/uv.log" 2>&1 \
-  || { tail -40 "$WORK/uv.log"; exit 1; }
+ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks ANSIBLE_FORCE_COLOR=0 \
+  PROFILE_TASKS_SORT_ORDER=none PROFILE_TASKS_TASK_OUTPUT_LIMIT=all \
+  ansible-playbook -i "$WORK/inv/hosts.yml" tests/bench/python_env.yml >"$OUT/python_env-uv.log" 2>&1 \
+  || { tail -40 "$OUT/python_env-uv.log"; exit 1; }
 end=$(now)
 uv_total=$(secs "$start" "$end")
-# profile_tasks lines: "<role> : <task name> ---- 12.34s"; uv's own work is the Resolve and Sync tasks.
-uv_install=$(grep -E 'python_stack : (Resolve|Sync) the' "$WORK/uv.log" | grep -oE '[0-9]+\.[0-9]+s$' \
-  | tr -d s | python -c "import sys; print(f'{sum(float(x) for x in sys.stdin):.1f}')")
-docker exec "$UV_BOX" /opt/mlbox/envs/base/bin/python -c "import numpy, pandas, sklearn, matplotlib, jupyterlab"
+# profile_tasks' recap lines: "<role> : <task name> ---- 12.34s". An environment's build is its
+# Create, Resolve and Sync tasks.
+task_secs() {
+  sed -n '/TASKS RECAP/,$p' "$OUT/python_env-uv.log" | grep -E "python_stack : ($1)" | grep -oE '[0-9]+\.[0-9]+s$' \
+    | tr -d s | python -c "import sys; print(f'{sum(float(x) for x in sys.stdin):.1f}')"
+}
+declare -A UV_ENV PIP_ENV
+for env in "${ENVS[@]}"; do
+  UV_ENV[$env]=$(task_secs "(Create the virtual environment|Resolve the requirements of the environment|Sync the environment) $env ")
+  docker exec "$UV_BOX" "/opt/mlbox/envs/$env/bin/python" -c "import ${IMPORTS[$env]}"
+  docker exec "$UV_BOX" cat "/opt/mlbox/envs/$env/.mlbox-spec.json" >"$WORK/spec-$env.json"
+  docker exec "$UV_BOX" cat "/opt/mlbox/envs/$env/.mlbox-freeze.txt" >"$WORK/uv-freeze-$env.txt"
+done
+uv_install_uv=$(task_secs "Install uv into the tools environment")
+uv_cache_kib=$(docker exec "$UV_BOX" du -sk /var/cache/mlbox/uv | cut -f1)
 
-# (b) plain venv + pip.
-docker run -d --name "$PIP_BOX" --network host "$IMAGE" sleep 3600 >/dev/null
+# (b) plain venv + pip, the same pins and sources, one environment after the other (pip's cache is shared
+# between them, as uv's is).
+bench_box "$PIP_BOX" plain
+pip_load=$(load1)
+blog "python_env: plain pip builds ${ENVS[*]} in $PIP_BOX (load $pip_load)"
+pip_args() {  # the pip install arguments of an environment, from the spec the role recorded
+  python - "$1" <<'PY'
+import json, sys
+spec = json.load(open(sys.argv[1]))
+args = []
+if spec["index_url"]:
+    args += ["--index-url", spec["index_url"]]
+for url in spec["extra_index_urls"]:
+    args += ["--extra-index-url", url]
+for link in spec["find_links"]:
+    args += ["--find-links", link]
+print("\n".join(args + spec["packages"]))
+PY
+}
+: >"$OUT/python_env-pip.log"
 start=$(now)
-docker exec "$PIP_BOX" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null' \
-  && docker exec "$PIP_BOX" python3 -m venv /opt/bench-pip
-mid=$(now)
-docker exec "$PIP_BOX" /opt/bench-pip/bin/pip install --quiet --disable-pip-version-check "${PINS[@]}"
+docker exec "$PIP_BOX" sh -c 'apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null'
+for env in "${ENVS[@]}"; do
+  mapfile -t args < <(pip_args "$WORK/spec-$env.json")
+  echo "pip install ${args[*]}" >>"$OUT/python_env-pip.log"
+  t0=$(now)
+  docker exec "$PIP_BOX" python3 -m venv "/opt/bench-pip/$env"
+  docker exec "$PIP_BOX" "/opt/bench-pip/$env/bin/pip" install --quiet --disable-pip-version-check "${args[@]}" \
+    >>"$OUT/python_env-pip.log" 2>&1 || { tail -20 "$OUT/python_env-pip.log"; exit 1; }
+  t1=$(now)
+  PIP_ENV[$env]=$(secs "$t0" "$t1")
+  docker exec "$PIP_BOX" "/opt/bench-pip/$env/bin/python" -c "import ${IMPORTS[$env]}"
+  docker exec "$PIP_BOX" "/opt/bench-pip/$env/bin/pip" freeze --disable-pip-version-check >"$WORK/pip-freeze-$env.txt"
+done
 end=$(now)
 pip_total=$(secs "$start" "$end")
-pip_install=$(secs "$mid" "$end")
-docker exec "$PIP_BOX" /opt/bench-pip/bin/python -c "import numpy, pandas, sklearn, matplotlib, jupyterlab"
+pip_cache_kib=$(docker exec "$PIP_BOX" du -sk /root/.cache/pip | cut -f1)
 
-ratio() { python -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.1f}')" "$1" "$2"; }
+# Same packages, same versions on both sides? (pip lists itself in no freeze; uv's freeze has no pip.)
+declare -A SAME
+for env in "${ENVS[@]}"; do
+  if diff <(grep -viE '^(pip|setuptools|wheel)==' "$WORK/uv-freeze-$env.txt" | tr 'A-Z_' 'a-z-' | sort) \
+          <(grep -viE '^(pip|setuptools|wheel)==' "$WORK/pip-freeze-$env.txt" | tr 'A-Z_' 'a-z-' | sort) \
+          >"$OUT/python_env-freeze-$env.diff"; then
+    SAME[$env]=true
+  else
+    SAME[$env]=false
+  fi
+done
+
+ratio() { python -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]):.2f}')" "$1" "$2"; }
 echo
-printf '%-44s %8s %8s %8s\n' "base environment ($(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg))" "uv" "pip" "pip/uv"
-printf '%-44s %7ss %7ss %7sx\n' "whole job (role run vs apt+venv+pip)" "$uv_total" "$pip_total" "$(ratio "$pip_total" "$uv_total")"
-printf '%-44s %7ss %7ss %7sx\n' "install step (uv compile+sync vs pip install)" "$uv_install" "$pip_install" "$(ratio "$pip_install" "$uv_install")"
+printf '%-52s %8s %8s %8s\n' "Python environments ($(nproc) cores, load $uv_load / $pip_load)" "role" "pip" "role/pip"
+printf '%-52s %7ss %7ss %8s\n' "whole job (role run vs apt+venv+pip)" "$uv_total" "$pip_total" "$(ratio "$uv_total" "$pip_total")"
+for env in "${ENVS[@]}"; do
+  printf '%-52s %7ss %7ss %8s\n' "$env: build (uv venv+compile+sync vs venv+pip install)" "${UV_ENV[$env]}" "${PIP_ENV[$env]}" \
+    "$(ratio "${UV_ENV[$env]}" "${PIP_ENV[$env]}")"
+  echo "$env: same packages and versions on both sides: ${SAME[$env]}"
+done
+
+python - "$OUT/python_env.json" <<PY
+import json, sys
+envs = {}
+for env, uv, pip, same in zip("${ENVS[*]}".split(), "${UV_ENV[*]}".split(), "${PIP_ENV[*]}".split(),
+                              "${SAME[*]}".split()):
+    envs[env] = {"role_s": float(uv), "pip_s": float(pip), "same_packages": same == "true"}
+json.dump({
+    "role_total_s": $uv_total, "pip_total_s": $pip_total, "role_load": "$uv_load", "pip_load": "$pip_load",
+    "role_install_uv_s": $uv_install_uv, "uv_cache_kib": $uv_cache_kib, "pip_cache_kib": $pip_cache_kib,
+    "envs": envs, "cores": $(nproc), "image": "$IMAGE", "wheelhouse": "$BENCH_WHEELHOUSE",
+}, open(sys.argv[1], "w"), indent=1)
+PY

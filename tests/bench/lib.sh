@@ -1,0 +1,89 @@
+# Shared helpers of the benchmarks in tests/bench (sourced, not executed).
+# shellcheck shell=bash
+
+BENCH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$BENCH_DIR/../.." && pwd)
+IMAGE=${MLBOX_TEST_IMAGE:-mlbox-test/debian:12}
+export PATH="$REPO/.venv/bin:$PATH"
+export ANSIBLE_CONFIG="$REPO/ansible.cfg"
+
+blog() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
+now() { date +%s.%N; }
+secs() { python -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$2"; }
+load1() { cut -d' ' -f1 /proc/loadavg; }
+
+# The wheelhouse of PyTorch's CPU wheel, chosen as tests/harness/box.sh chooses it (MLBOX_WHEELHOUSE, or
+# /opt/wheels where this kind of machine keeps one). Sets BENCH_WHEELHOUSE (host path, may be empty) and
+# exports MLBOX_WHEELHOUSE and MLBOX_BOX_TORCH_VERSION as box.sh does.
+bench_wheelhouse() {
+  BENCH_WHEELHOUSE=${MLBOX_WHEELHOUSE:-}
+  if [ -z "$BENCH_WHEELHOUSE" ] && compgen -G "/opt/wheels/torch-*+cpu-cp311-*.whl" >/dev/null; then
+    BENCH_WHEELHOUSE=/opt/wheels
+  fi
+  export MLBOX_WHEELHOUSE=$BENCH_WHEELHOUSE
+  if [ -n "$BENCH_WHEELHOUSE" ]; then
+    local wheel
+    wheel=$(compgen -G "$BENCH_WHEELHOUSE/torch-*+cpu-cp311-*.whl" | sort -V | tail -n 1 || true)
+    if [ -n "$wheel" ]; then
+      MLBOX_BOX_TORCH_VERSION=$(basename "$wheel" | sed -E 's/^torch-([0-9.]+)\+cpu-.*/\1/')
+      export MLBOX_BOX_TORCH_VERSION
+    fi
+  fi
+}
+
+# bench_box NAME systemd|plain: a fresh container from IMAGE. "systemd" is made exactly as box.sh makes
+# the local box (systemd as PID 1, the host's network, the wheelhouse at /srv/wheelhouse); "plain" runs
+# `sleep` instead of systemd (enough for building Python environments).
+bench_box() {
+  local name=$1 kind=$2 mount=()
+  docker rm -f "$name" >/dev/null 2>&1 || true
+  [ -n "${BENCH_WHEELHOUSE:-}" ] && mount=(-v "$BENCH_WHEELHOUSE:/srv/wheelhouse:ro")
+  if [ "$kind" = systemd ]; then
+    docker run -d --name "$name" --hostname "$name" \
+      --cap-add SYS_ADMIN --cap-add NET_ADMIN \
+      --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \
+      -v /sys/fs/cgroup:/sys/fs/cgroup:rw --cgroupns host --network host \
+      --label mlbox.bench=1 "${mount[@]}" "$IMAGE" /lib/systemd/systemd >/dev/null
+    # Bounded: systemd in a container may report "degraded" for ever, which is fine here.
+    timeout 120 docker exec "$name" systemctl is-system-running --wait >/dev/null 2>&1 || true
+  else
+    docker run -d --name "$name" --hostname "$name" --network host --label mlbox.bench=1 "${mount[@]}" \
+      "$IMAGE" sleep 14400 >/dev/null
+  fi
+}
+
+# bench_inventory DIR HOST:PORT[:PROXY_PORT]...: an inventory of the given containers in group mlbox_local,
+# with the local box's settings (inventories/local/group_vars, linked) and a JupyterLab port of its own per
+# host. With PROXY_PORT, uv and pip on that host go through tests/bench/countproxy.py on that port
+# (python_stack_uv_environment, which is not part of an environment's spec).
+bench_inventory() {
+  local dir=$1 spec host port proxy
+  shift
+  mkdir -p "$dir"
+  ln -sfn "$REPO/inventories/local/group_vars" "$dir/group_vars"
+  {
+    echo "---"
+    echo "# make bench: containers made like the local box, with inventories/local's settings."
+    echo "all:"
+    echo "  children:"
+    echo "    mlbox_local:"
+    echo "      hosts:"
+    for spec in "$@"; do
+      IFS=: read -r host port proxy <<<"$spec"
+      echo "        $host:"
+      echo "          ansible_connection: community.docker.docker"
+      echo "          ansible_python_interpreter: /usr/bin/python3"
+      echo "          python_stack_jupyter_port: $port"
+      if [ -n "$proxy" ]; then
+        echo "          python_stack_uv_environment: {HTTPS_PROXY: 'http://127.0.0.1:$proxy'}"
+      fi
+    done
+  } >"$dir/hosts.yml"
+}
+
+# bench_apt_proxy BOX PORT: apt in BOX fetches through tests/bench/countproxy.py on PORT (a file of the
+# benchmark's own in apt.conf.d, not one any role writes; no pipelining: the proxy closes each connection).
+bench_apt_proxy() {
+  printf 'Acquire::http::Proxy "http://127.0.0.1:%s";\nAcquire::http::Pipeline-Depth "0";\n' "$2" \
+    | docker exec -i "$1" sh -c 'cat >/etc/apt/apt.conf.d/01mlbox-bench-proxy'
+}
