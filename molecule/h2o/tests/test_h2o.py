@@ -1,7 +1,7 @@
 """State the h2o role leaves on Debian 12 (molecule scenario `h2o`).
 
 Converge runs the service (h2o_service_enabled, h2o_memory 5%, cloud mlbox-test); side_effect.yml ran the role's
-verify entry point with the service on and off, and turned it back on.
+verify entry point with the service on and with it stopped and disabled, then turned it back on.
 """
 
 from __future__ import annotations
@@ -129,6 +129,7 @@ def test_verify_with_service_disabled_stops_it_again(host):
     assert outcome["status"] == "passed", outcome
     assert "GBM trained" in outcome["detail"]
     assert outcome["active_after"] == "inactive"
+    assert outcome["enabled_before"] == "disabled"
 
 
 def test_no_telemetry_and_private_tmp(host):

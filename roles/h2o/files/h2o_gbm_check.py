@@ -4,7 +4,8 @@
 """Train a tiny GBM on a running H2O server from its Python client (the h2o role's tasks/verify.yml).
 
 Usage: <h2o env>/bin/python h2o_gbm_check.py URL VERSION
-Prints one line (server version, cloud, trees, training AUC) and exits 0, or exits non-zero with the reason.
+Prints, last, one line (server version, cloud, trees, training AUC) and exits 0, or exits non-zero with the
+reason. (The client may print warnings before it, such as one about the age of the release.)
 It removes the frame and the model it made; nothing else on the server is touched.
 """
 
@@ -35,7 +36,7 @@ def train(version):
     model = H2OGradientBoostingEstimator(model_id=MODEL, ntrees=5, max_depth=2, min_rows=1, seed=1)
     model.train(x=["x1", "x2"], y="y", training_frame=frame)
     auc = model.auc()
-    trees = model.summary()["number_of_trees"][0]
+    trees = int(model.summary()["number_of_trees"][0])
     line = (
         f"H2O {cluster.version}, cloud {cluster.cloud_name} ({cluster.cloud_size} node(s)): GBM trained, "
         f"{trees} trees, training AUC {auc:.3f}"
@@ -45,6 +46,7 @@ def train(version):
 
 def main(url, version):
     h2o.connect(url=url, verbose=False)
+    h2o.no_progress()
     try:
         line, problem = train(version)
     finally:
