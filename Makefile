@@ -7,7 +7,7 @@ COLLECTION_LINK := .collections/ansible_collections/mlinabox/stack
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 
-.PHONY: help setup box box-destroy bench test test-heavy lint sanity unit bad-input molecule images fixture-repos build clean
+.PHONY: help setup box box-destroy bench reliability test test-heavy lint sanity unit bad-input molecule images fixture-repos build clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -48,6 +48,9 @@ unit: setup ## pytest unit tests of the plugins
 
 bad-input: setup images ## Table-driven bad-input suite against a test container
 	pytest -q tests/integration
+
+reliability: setup images fixture-repos ## Bad input, faults, check mode, security (~30 min); writes docs/reliability.md
+	@bash tests/reliability/run.sh
 
 images: ## Build the Debian 12/13 systemd test images (only when their recipe changed)
 	bash tests/harness/build-images.sh

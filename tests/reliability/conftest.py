@@ -278,7 +278,10 @@ class Case:
 
 
 @pytest.fixture
-def case(record_property) -> Case:
+def case(request, record_property) -> Case:
+    doc = (request.node.function.__doc__ or "").strip()
+    if doc:
+        record_property("doc", " ".join(doc.split()))
     return Case(record_property)
 
 

@@ -87,7 +87,7 @@ def test_wrong_signing_key(tmp_path, case):
         run = run_playbook("wrong-key", DESKTOP_APPS, tmp_path, container=container, extra_vars=vscode_only(
             desktop_apps_vscode_key_url=fx["fixture_wrong_key_url"],
             desktop_apps_vscode_key_fingerprint=fx["fixture_wrong_key_fingerprint"]))
-        check_clear_failure(case, run, fx["fixture_wrong_key_fingerprint"], " naming the key")
+        check_clear_failure(case, run, vscode_only()["desktop_apps_vscode_repo_url"], " naming the repository")
         check_apt_usable(case, container)
         check_converges(case, "wrong-key-rerun", tmp_path,
                         container=container, extra_vars=vscode_only(), packages=[VSCODE])

@@ -1,0 +1,219 @@
+#!/usr/bin/env python3
+"""Write the reliability documents.
+
+    report.py bad-input DOC                 docs/bad-input.md: every case of the bad-input tables
+    report.py results DOC JUNIT.xml...      docs/reliability.md: what `make reliability` tried, passed, failed
+
+The results come from the JUnit reports of tests/reliability (pytest --junitxml): each test case's
+`outcome` property (what it saw, step by step), its `doc` property (what it does) and its failure.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+TABLES = [*sorted((REPO / "tests" / "integration").glob("bad_input*.yml")),
+          REPO / "tests" / "reliability" / "bad_input_site_order.yml"]
+
+# Test function -> section of docs/reliability.md, in this order.
+SECTIONS = {
+    "test_bad_input": "Bad input",
+    "test_site_rejects_before_any_role": "Bad input to site.yml for a later role",
+    "test_vendor_repository_unreachable": "Faults",
+    "test_wrong_signing_key": "Faults",
+    "test_key_with_another_fingerprint": "Faults",
+    "test_damaged_package_download": "Faults",
+    "test_killed_during_apt_install": "Faults",
+    "test_killed_during_environment_build": "Faults",
+    "test_check_mode_on_a_fresh_host": "Check mode",
+}
+ORDER = ["Bad input", "Bad input to site.yml for a later role", "Faults", "Check mode", "Security"]
+HOW = {
+    "Bad input": (
+        "Every case of the bad-input tables (`tests/integration/bad_input*.yml`, listed in "
+        "[bad-input.md](bad-input.md)) runs its playbook against one Debian 12 test container. Passed: the run "
+        "failed, a failure message holds the expected text (it names the variable and the fix), Ansible "
+        "reported no change, and /etc, /usr/local and dpkg's status are byte-identical afterwards."),
+    "Bad input to site.yml for a later role": (
+        "A setting of a role that runs late in `playbooks/site.yml`, given to site.yml "
+        "(`tests/reliability/bad_input_site_order.yml`), on a fresh container each: the same checks as above. "
+        "These run only here, not in `make test`."),
+    "Faults": (
+        "Each fault runs a role against a fresh Debian 12 test container (the bad-input suite's image and "
+        "flags) with the fixture vendor repositories. Passed: a clear error, apt still usable (`apt-get check`, "
+        "empty `dpkg --audit`, `apt-get update` without errors or warnings), and a rerun without the fault "
+        "converges. A killed run gets SIGKILL on the controller (ansible-playbook) and on the target (every "
+        "process of the run: the module, apt-get, dpkg, uv), as a lost session or a crash would."),
+    "Check mode": (
+        "`ansible-playbook playbooks/site.yml --check` with `inventories/local`'s settings (cpu profile) against "
+        "a fresh test container with systemd. (On a converged host, `--check` must report 0 changed: that is in "
+        "`make test`, Molecule scenario `site`.)"),
+    "Security": (
+        "One test container with systemd: site.yml with `inventories/local`'s settings (cpu profile; trimmed: "
+        "the base environment only, no Docker) and the nvidia_driver role with Secure Boot on (fixture NVIDIA "
+        "repository, a generated MOK key), both with `-v`; then `playbooks/template.yml` after leaving what a build "
+        "leaves (sshd's host keys, the build user's authorized_keys, histories). (Only sshd listening beyond the "
+        "loopback is in `make test`: playbooks/verify.yml.)"),
+}
+
+
+@dataclass
+class Result:
+    section: str
+    name: str
+    passed: bool
+    skipped: bool
+    seconds: float
+    doc: str
+    outcome: str
+    failure: str
+
+
+def read_junit(paths: list[Path]) -> list[Result]:
+    results = []
+    for path in paths:
+        for case in ET.parse(path).getroot().iter("testcase"):
+            function, _, param = case.get("name", "").partition("[")
+            props = {p.get("name"): p.get("value", "") for p in case.iter("property")}
+            failure = case.find("failure")
+            if failure is None:
+                failure = case.find("error")
+            message = "" if failure is None else (failure.get("message") or failure.text or "")
+            section = SECTIONS.get(function, "Security" if "test_security" in case.get("classname", "") else "Other")
+            name = param.rstrip("]") if param else function.removeprefix("test_").replace("_", " ")
+            results.append(Result(section, name, failure is None and case.find("skipped") is None,
+                                  case.find("skipped") is not None, float(case.get("time", 0)),
+                                  props.get("doc", ""), props.get("outcome", ""), message))
+    return results
+
+
+def cell(text: str, limit: int = 700) -> str:
+    text = " ".join(str(text).split())
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text.replace("|", "\\|")
+
+
+def first_line(message: str) -> str:
+    lines = [line for line in message.splitlines() if line.strip()]
+    return lines[0] if lines else ""
+
+
+def results_doc(results: list[Result], tables: dict[str, dict]) -> str:
+    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    passed = sum(r.passed for r in results)
+    failed = sum(not r.passed and not r.skipped for r in results)
+    out = [
+        "# Reliability and security: results",
+        "",
+        f"Generated by `make reliability` (`tests/reliability/run.sh`) on {now}; do not edit, run it again. "
+        "What each case does is in `tests/reliability/` (the bad-input cases: [bad-input.md](bad-input.md)); "
+        "each run's Ansible output is in `build/reliability/logs/`.",
+        "",
+        f"**{len(results)} cases tried, {passed} passed, {failed} failed.**",
+        "",
+        "| section | tried | passed | failed |",
+        "|---|---:|---:|---:|",
+    ]
+    for section in ORDER:
+        rows = [r for r in results if r.section == section]
+        if rows:
+            out.append(f"| {section} | {len(rows)} | {sum(r.passed for r in rows)} | "
+                       f"{sum(not r.passed and not r.skipped for r in rows)} |")
+    out.append(f"| **total** | **{len(results)}** | **{passed}** | **{failed}** |")
+    failures = [r for r in results if not r.passed and not r.skipped]
+    if failures:
+        out += ["", "## Failing cases", ""]
+        out += [f"- {r.section}: **{r.name}**: {cell(first_line(r.failure), 600)}" for r in failures]
+    for section in ORDER:
+        rows = [r for r in results if r.section == section]
+        if not rows:
+            continue
+        out += ["", f"## {section}", "", HOW[section], ""]
+        if section.startswith("Bad input"):
+            out += ["| case | playbook | result | rejected with (expected text) |", "|---|---|---|---|"]
+            for r in rows:
+                case = tables.get(r.name, {})
+                verdict = "passed" if r.passed else f"**FAILED**: {cell(first_line(r.failure), 400)}"
+                out.append(f"| {cell(r.name)} | {case.get('playbook', '')} | {verdict} | "
+                           f"{cell(case.get('expect', ''), 300)} |")
+        else:
+            out += ["| case | result | what it did | what was seen |", "|---|---|---|---|"]
+            for r in rows:
+                verdict = "passed" if r.passed else "**FAILED**"
+                seen = r.outcome or first_line(r.failure)
+                if not r.passed and not r.outcome:
+                    seen = f"{cell(r.failure, 600)}"
+                out.append(f"| {cell(r.name)} | {verdict} ({r.seconds:.0f} s) | {cell(r.doc, 400)} | "
+                           f"{cell(seen, 1200)} |")
+    return "\n".join(out) + "\n"
+
+
+def load_tables() -> dict[str, list[dict]]:
+    return {str(path.relative_to(REPO)): yaml.safe_load(path.read_text()) or [] for path in TABLES}
+
+
+def bad_input_doc(tables: dict[str, list[dict]]) -> str:
+    total = sum(len(cases) for cases in tables.values())
+    out = [
+        "# The bad-input suite",
+        "",
+        "Generated from the tables by `make reliability` (`tests/reliability/report.py bad-input`); do not edit.",
+        "",
+        f"{total} invalid configurations. Each runs its playbook (in `tests/integration/playbooks/`) against a "
+        "Debian 12 test container with the given extra variables and must be rejected before anything changes: "
+        "the run fails, a failure message holds the expected text, which names the variable and the fix, "
+        "Ansible reports no change, and /etc, /usr/local and dpkg's status are byte-identical afterwards. "
+        "`make test` runs the tables under `tests/integration/` (`pytest tests/integration`); `make reliability` "
+        "runs them all and publishes the outcome in [reliability.md](reliability.md).",
+        "",
+        "| table | cases |",
+        "|---|---:|",
+    ]
+    out += [f"| `{table}` | {len(cases)} |" for table, cases in tables.items()]
+    for table, cases in tables.items():
+        out += ["", f"## `{table}`", ""]
+        header = [line[2:] for line in Path(REPO / table).read_text().splitlines()[1:] if line.startswith("# ")]
+        if header:
+            out += [" ".join(header), ""]
+        out += ["| case | playbook | input | rejected with |", "|---|---|---|---|"]
+        for case in cases:
+            given = yaml.safe_dump(case.get("vars") or {}, default_flow_style=True, width=10000).strip()
+            given = "" if given == "{}" else f"`{given}`"
+            extras = []
+            if "os_release" in case:
+                release = dict(re.findall(r'^(NAME|VERSION_ID)="?([^"\n]*)"?$', case["os_release"], re.M))
+                extras.append(f"os-release says {release.get('NAME', '?')} {release.get('VERSION_ID', '?')}")
+            if "user" in case:
+                extras.append(f"connects as {case['user']}")
+            given = "; ".join([x for x in [given, *extras] if x])
+            out.append(f"| {cell(case['name'])} | {case['playbook']} | {cell(given, 400)} | "
+                       f"{cell(case['expect'], 400)} |")
+    return "\n".join(out) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) >= 2 and argv[0] == "bad-input":
+        Path(argv[1]).write_text(bad_input_doc(load_tables()))
+        return 0
+    if len(argv) >= 3 and argv[0] == "results":
+        results = read_junit([Path(p) for p in argv[2:] if Path(p).is_file()])
+        by_name = {case["name"]: case for cases in load_tables().values() for case in cases}
+        Path(argv[1]).write_text(results_doc(results, by_name))
+        failed = sum(not r.passed and not r.skipped for r in results)
+        print(f"{len(results)} cases tried, {sum(r.passed for r in results)} passed, {failed} failed")
+        return 0
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# make reliability: the bad-input suite, the faults, check mode on a fresh host and the security checks
+# (tests/reliability/), then docs/reliability.md (results) and docs/bad-input.md (the suite's cases) written
+# from what ran. Not part of `make test`: it takes about half an hour. Output: build/reliability/ (JUnit
+# reports, pytest output, every Ansible run's log under logs/). Exit status 1 when a case failed.
+# MLBOX_RELIABILITY_ONLY=<pytest -k expression> runs only matching cases (docs/reliability.md is then
+# written to build/reliability/reliability.md instead).
+set -uo pipefail
+# shellcheck source=tests/harness/lib.sh
+. "$(dirname "$0")/../harness/lib.sh"
+cd "$REPO_ROOT" || exit 1
+export PATH="$REPO_ROOT/.venv/bin:$PATH"
+export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 NO_COLOR=1
+OUT="$BUILD_DIR/reliability"
+export MLBOX_RELIABILITY_LOGS="$OUT/logs"
+rm -rf "$OUT" && mkdir -p "$OUT/logs"
+start=$SECONDS
+
+tests/harness/docker-engine.sh >"$OUT/setup.log" 2>&1 || die "Docker engine: see $OUT/setup.log"
+tests/harness/build-images.sh 12 >>"$OUT/setup.log" 2>&1 || die "test image: see $OUT/setup.log"
+python tests/harness/fixture_repos/build.py >>"$OUT/setup.log" 2>&1 || die "fixture repositories: see $OUT/setup.log"
+python tests/harness/fixture_repos/serve.py start >>"$OUT/setup.log" 2>&1 || die "fixture server: see $OUT/setup.log"
+
+only=()
+doc=docs/reliability.md
+if [ -n "${MLBOX_RELIABILITY_ONLY:-}" ]; then
+  only=(-k "$MLBOX_RELIABILITY_ONLY")
+  doc=$OUT/reliability.md
+fi
+
+# Two streams at once (the bad-input cases are short runs; the others wait mostly on downloads). Each is
+# bounded: a case that hangs cannot hold `make reliability` beyond 40 minutes.
+suite() {
+  local name=$1
+  shift
+  timeout --kill-after=60 2400 pytest -p no:cacheprovider -o junit_family=xunit1 -rfE "${only[@]}" \
+    --junitxml="$OUT/$name.xml" "$@" >"$OUT/$name.log" 2>&1
+  log "$name: $(tail -n 1 "$OUT/$name.log")"
+}
+log "running the bad-input suite and the fault, check-mode and security cases (logs: $OUT)"
+suite bad-input tests/reliability/test_bad_input_suite.py &
+suite faults tests/reliability/test_faults.py tests/reliability/test_check_mode.py tests/reliability/test_security.py
+wait
+
+python tests/reliability/report.py bad-input docs/bad-input.md
+summary=$(python tests/reliability/report.py results "$doc" "$OUT"/bad-input.xml "$OUT"/faults.xml) || exit 1
+log "$summary in $((SECONDS - start)) s; written to $doc"
+grep -q ' 0 failed$' <<<"$summary"
