@@ -11,14 +11,26 @@ from pathlib import Path
 
 import pytest
 import yaml
-from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar, trust_as_template
 
 ROLES = Path(__file__).resolve().parents[2] / "roles"
 
 
+@pytest.fixture(autouse=True)
+def _stay_a_module_test_run():
+    """Importing Ansible's controller code (the templar) marks the process as the controller, and the module
+    tests that run after these would then see their warnings displayed instead of returned: undo that."""
+    from ansible.module_utils import _internal
+
+    before = _internal.is_controller
+    yield
+    _internal.is_controller = before
+
+
 def trusted(value):
     """Mark the strings of a role file as templates, as Ansible does for files it loads itself."""
+    # Imported here: importing ansible.template at collection time changes how the module tests see warnings.
+    from ansible.template import trust_as_template
+
     if isinstance(value, str):
         return trust_as_template(value)
     if isinstance(value, list):
@@ -42,6 +54,9 @@ def render(role: str, name: str, **overrides):
     values = role_vars(role)
     values.update(overrides)
     values.setdefault("ansible_facts", {"architecture": "x86_64", "memtotal_mb": 16000})
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar
+
     templar = Templar(loader=DataLoader(), variables=values)
     return templar.template(values[name])
 
