@@ -54,8 +54,9 @@ HOW = {
         "process of the run: the module, apt-get, dpkg, uv), as a lost session or a crash would."),
     "Check mode": (
         "`ansible-playbook playbooks/site.yml --check` with `inventories/local`'s settings (cpu profile) against "
-        "a fresh test container with systemd. (On a converged host, `--check` must report 0 changed: that is in "
-        "`make test`, Molecule scenario `site`.)"),
+        "a fresh test container with systemd, as the image comes (no apt package lists) and after `apt-get "
+        "update`. Passed: no failed task, and /etc, /usr/local and dpkg's status unchanged. (On a converged host, "
+        "`--check` must report 0 changed: that is in `make test`, Molecule scenario `site`.)"),
     "Security": (
         "One test container with systemd: site.yml with `inventories/local`'s settings (cpu profile; trimmed: "
         "the base environment only, no Docker) and the nvidia_driver role with Secure Boot on (fixture NVIDIA "

@@ -1,24 +1,31 @@
 """Check mode on a fresh host: `ansible-playbook playbooks/site.yml --check` with the local box's settings
 (inventories/local: cpu profile) against a fresh test container with systemd must end without a failure and
-change nothing. (Check mode on a converged host, 0 changed, is in `make test`: the Molecule site scenario.)
+change nothing. Twice: the image as it comes (no apt package lists, as debootstrap and many cloud images ship),
+and after `apt-get update`. (Check mode on a converged host, 0 changed, is in `make test`: Molecule `site`.)
 """
 
 from __future__ import annotations
 
+import pytest
 from conftest import REPO, SNAPSHOT, local_env, local_inventory, rel_container, run_playbook, sh
 
 SITE = REPO / "playbooks" / "site.yml"
 
 
-def test_check_mode_on_a_fresh_host(tmp_path, case):
+@pytest.mark.parametrize("lists", [False, True], ids=["no apt package lists", "apt package lists read"])
+def test_check_mode_on_a_fresh_host(tmp_path, case, lists):
+    """site.yml --check (inventories/local settings, cpu profile) on a fresh host."""
     with rel_container("check", systemd=True) as container:
+        if lists:
+            sh(container, "apt-get update -q", check=True)
         before = sh(container, SNAPSHOT).stdout
-        run = run_playbook("check-fresh", SITE, tmp_path, inventory=local_inventory(tmp_path, container),
-                           args=("--check",), extra_env=local_env(tmp_path))
+        run = run_playbook(f"check-fresh{'-lists' if lists else ''}", SITE, tmp_path, args=("--check",),
+                           inventory=local_inventory(tmp_path, container), extra_env=local_env(tmp_path))
         after = sh(container, SNAPSHOT).stdout
+        failed = " | ".join(m[:400] for m in run.messages) or run.summary()[-1500:]
         case.check(run.rc == 0 and run.total("failures") == 0 and run.total("unreachable") == 0,
                    f"--check ran without failure ({run.total('ok')} ok, {run.total('changed')} would change, "
-                   f"{run.total('skipped')} skipped)", run.summary()[-1500:])
+                   f"{run.total('skipped')} skipped)", f"{run.total('failures')} failed: {failed}")
         case.check(before == after, "nothing changed on the host (/etc, /usr/local, dpkg status)",
                    "files under /etc, /usr/local or dpkg's status changed in check mode")
     case.finish()
