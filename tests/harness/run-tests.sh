@@ -16,6 +16,7 @@ export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 NO_COLOR=1
 export MLBOX_FIXTURE_PORT=${MLBOX_FIXTURE_PORT:-8765}
 export MLBOX_RUN_ID=${MLBOX_RUN_ID:-mlbox}
 LOG_DIR=${MLBOX_LOG_DIR:-$BUILD_DIR/logs}
+started=()
 rm -rf "$LOG_DIR" && mkdir -p "$LOG_DIR"
 suite_start=$SECONDS
 # Molecule scenarios run this many at a time (much of their time is spent waiting on downloads).
@@ -37,9 +38,10 @@ check() {
     printf 'FAIL  %5ss  %s\n' $((SECONDS - start)) "$name" >"$LOG_DIR/$name.result"
     { printf '[test] %-32s FAILED (%s s, rc=%s); see %s/%s.log\n' \
         "$name" $((SECONDS - start)) $rc "$LOG_DIR" "$name"
-      # The first failures (the cause), then the end of the log (the summary).
-      echo "    first failures:"
-      grep -n -m 8 -A 12 -E '^(fatal|failed):|FAILED!|^ERROR!|^E  |^FAILED ' "$LOG_DIR/$name.log" \
+      # The last failures (expected failures of side effects come earlier), then the end of the log.
+      echo "    last failures:"
+      grep -n -E '^(fatal|failed):|FAILED!|^ERROR!|^E  |^FAILED ' "$LOG_DIR/$name.log" | tail -n 3 | cut -d: -f1 \
+        | while read -r line; do sed -n "${line},$((line + 14))p" "$LOG_DIR/$name.log"; echo "    ..."; done \
         | cut -c1-400 | sed 's/^/    /'
       echo "    last lines:"
       tail -n 25 "$LOG_DIR/$name.log" | sed 's/^/    /'; } | cat
@@ -85,15 +87,25 @@ check ruff ruff check .
 check ansible-test-sanity tests/harness/sanity.sh
 check unit pytest -q tests/unit
 check collection-build tests/harness/collection-install.sh
-check bad-input pytest -q tests/integration
-
+# The containers' part, $JOBS at a time: the longest first, so that the job slots finish together.
+LONGEST_FIRST=(nvidia_stack site python_stack bad-input)
+scenarios=()
 for scenario_file in molecule/*/molecule.yml; do
   scenario=$(basename "$(dirname "$scenario_file")")
   if grep -q '^# mlbox: heavy' "$scenario_file" && [ -z "${MLBOX_HEAVY:-}" ]; then
     printf 'SKIP      -   molecule-%s (heavy: make test-heavy)\n' "$scenario" >"$LOG_DIR/molecule-$scenario.result"
     continue
   fi
-  check_bg "molecule-$scenario" molecule test -s "$scenario"
+  scenarios+=("$scenario")
+done
+for item in "${LONGEST_FIRST[@]}" "${scenarios[@]}"; do
+  case " ${started[*]:-} " in *" $item "*) continue ;; esac
+  started+=("$item")
+  if [ "$item" = bad-input ]; then
+    check_bg bad-input pytest -q tests/integration
+  elif [ -f "molecule/$item/molecule.yml" ] && printf '%s\n' "${scenarios[@]}" | grep -qx "$item"; then
+    check_bg "molecule-$item" molecule test -s "$item"
+  fi
 done
 wait
 
