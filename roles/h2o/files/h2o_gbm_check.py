@@ -5,7 +5,8 @@
 
 Usage: <h2o env>/bin/python h2o_gbm_check.py URL VERSION
 Prints, last, one line (server version, cloud, trees, training AUC) and exits 0, or exits non-zero with the
-reason. (The client may print warnings before it, such as one about the age of the release.)
+reason. (The client prints more: warnings before it, such as one about the age of the release, and
+"Closing connection ..." when it exits.)
 It removes the frame and the model it made; nothing else on the server is touched.
 """
 
