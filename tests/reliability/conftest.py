@@ -68,12 +68,14 @@ def rel_container(label: str, *, systemd: bool = False):
     if docker("image", "inspect", IMAGE, check=False).returncode != 0:
         pytest.fail(f"test image {IMAGE} is missing: run tests/harness/build-images.sh")
     name = f"rel-{label}-{uuid.uuid4().hex[:6]}"
+    # run.sh removes by this label what a killed pytest left behind.
+    run_label = ["--label", f"mlbox.reliability.run={os.environ.get('MLBOX_RELIABILITY_RUN', 'manual')}"]
     if systemd:
-        docker("run", "-d", "--name", name, "--hostname", name, "--network", "host", *SYSTEMD_FLAGS,
+        docker("run", "-d", "--name", name, "--hostname", name, "--network", "host", *run_label, *SYSTEMD_FLAGS,
                IMAGE, "/lib/systemd/systemd")
     else:
         # As the bad-input suite's container (tests/integration/test_bad_input.py), living as long as the case.
-        docker("run", "-d", "--name", name, "--network", "host", IMAGE, "sleep", "infinity")
+        docker("run", "-d", "--name", name, "--network", "host", *run_label, IMAGE, "sleep", "infinity")
     try:
         if systemd:
             sh(name, "systemctl is-system-running --wait || true", timeout=180)
@@ -156,12 +158,16 @@ def run_playbook(name: str, playbook: Path, tmp_path: Path, *, json_callback: bo
     return PlayRun(run.returncode, run.stdout, run.stderr, log, result)
 
 
-# Runs in the container: waits until a process whose name is NAME has PATTERN in its command line, then
-# kills with SIGKILL every process of the container but PID 1 (the run's module, apt-get, dpkg, uv, ...), as
-# a target that loses the run's processes (a killed session, a crash) would. Prints the matched command line.
+# Runs in the container: waits until a process whose name is NAME has PATTERN in its command line (apt runs
+# dpkg on a directory of links, `--recursive DIR`: the names in DIR count as the command line) and, with
+# "journal", until dpkg's journal (/var/lib/dpkg/updates) holds an entry, that is until dpkg has changed a
+# package's state. Then it kills with SIGKILL every process of the container but PID 1 (the run's module,
+# apt-get, dpkg, uv, ...), as a target that loses the run's processes (a crash, a lost session) would.
+# Prints the matched command line.
 KILLER = r"""
 import os, signal, sys, time
-name, pattern, deadline = sys.argv[1], sys.argv[2], time.time() + float(sys.argv[3])
+name, pattern, wait_journal = sys.argv[1], sys.argv[2], sys.argv[3] == 'journal'
+deadline = time.time() + float(sys.argv[4])
 me = os.getpid()
 def procs():
     for pid in os.listdir('/proc'):
@@ -169,20 +175,30 @@ def procs():
             continue
         try:
             with open(f'/proc/{pid}/cmdline', 'rb') as f:
-                argv = f.read().split(b'\0')
+                argv = [a.decode(errors='replace') for a in f.read().split(b'\0') if a]
         except OSError:
             continue
-        yield int(pid), [a.decode(errors='replace') for a in argv if a]
+        if '--recursive' in argv and os.path.isdir(argv[-1]):
+            try:
+                argv = argv + sorted(os.listdir(argv[-1]))
+            except OSError:
+                pass
+        yield int(pid), argv
+def journal():
+    try:
+        return any(entry.isdigit() for entry in os.listdir('/var/lib/dpkg/updates'))
+    except OSError:
+        return False
 while time.time() < deadline:
     for pid, argv in procs():
-        if argv and os.path.basename(argv[0]) == name and pattern in ' '.join(argv):
+        if argv and os.path.basename(argv[0]) == name and pattern in ' '.join(argv) and (not wait_journal or journal()):
             for other, _ in list(procs()):
                 if other not in (1, me):
                     try:
                         os.kill(other, signal.SIGKILL)
                     except OSError:
                         pass
-            print(' '.join(argv)[:300])
+            print(' '.join(argv)[:400])
             sys.exit(0)
     time.sleep(0.01)
 sys.exit(3)
@@ -197,7 +213,7 @@ class KilledRun:
 
 
 def run_and_kill(name: str, playbook: Path, tmp_path: Path, *, container: str, process: str, pattern: str,
-                 timeout: int = 900, **kwargs) -> KilledRun:
+                 wait_journal: bool = False, timeout: int = 1200, **kwargs) -> KilledRun:
     """Run a playbook against the container and kill the run (controller and target) once `process` runs
     with `pattern` in its command line."""
     LOG_DIR.mkdir(parents=True, exist_ok=True)
@@ -210,7 +226,8 @@ def run_and_kill(name: str, playbook: Path, tmp_path: Path, *, container: str, p
                                 start_new_session=True)
         try:
             killer = subprocess.run(["docker", "exec", container, "python3", "-c", KILLER, process, pattern,
-                                     str(timeout)], capture_output=True, text=True, timeout=timeout + 30, check=False)
+                                     "journal" if wait_journal else "-", str(timeout)],
+                                    capture_output=True, text=True, timeout=timeout + 30, check=False)
             if killer.returncode == 0:
                 # The controller goes too: ansible-playbook and its workers.
                 os.killpg(play.pid, signal.SIGKILL)

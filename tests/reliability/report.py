@@ -108,7 +108,7 @@ def first_line(message: str) -> str:
     return lines[0] if lines else ""
 
 
-def results_doc(results: list[Result], tables: dict[str, dict]) -> str:
+def results_doc(results: list[Result], tables: dict[str, dict], missing: list[str]) -> str:
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     passed = sum(r.passed for r in results)
     failed = sum(not r.passed and not r.skipped for r in results)
@@ -121,6 +121,7 @@ def results_doc(results: list[Result], tables: dict[str, dict]) -> str:
         "",
         f"**{len(results)} cases tried, {passed} passed, {failed} failed.**",
         "",
+        *([f"**Incomplete run: no results from {', '.join(missing)} (timed out or crashed).**", ""] if missing else []),
         "| section | tried | passed | failed |",
         "|---|---:|---:|---:|",
     ]
@@ -206,12 +207,14 @@ def main(argv: list[str]) -> int:
         Path(argv[1]).write_text(bad_input_doc(load_tables()))
         return 0
     if len(argv) >= 3 and argv[0] == "results":
+        missing = [Path(p).stem for p in argv[2:] if not Path(p).is_file()]
         results = read_junit([Path(p) for p in argv[2:] if Path(p).is_file()])
         by_name = {case["name"]: case for cases in load_tables().values() for case in cases}
-        Path(argv[1]).write_text(results_doc(results, by_name))
+        Path(argv[1]).write_text(results_doc(results, by_name, missing))
         failed = sum(not r.passed and not r.skipped for r in results)
-        print(f"{len(results)} cases tried, {sum(r.passed for r in results)} passed, {failed} failed")
-        return 0
+        print(f"{len(results)} cases tried, {sum(r.passed for r in results)} passed, {failed} failed"
+              + (f"; no report from {', '.join(missing)} (did it time out?)" if missing else ""))
+        return 1 if missing else 0
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -175,12 +175,13 @@ def test_damaged_package_download(tmp_path, case, damage, package):
 
 
 def test_killed_during_apt_install(tmp_path, case):
-    """desktop_apps (Chrome and VS Code) killed while dpkg unpacks Chrome: ansible-playbook and every
-    process of the run on the target (apt-get, dpkg) get SIGKILL. The rerun must recover dpkg and converge."""
+    """desktop_apps (Chrome and VS Code) killed while dpkg installs them (the run of dpkg that unpacks Chrome,
+    once dpkg has changed a package's state): ansible-playbook and every process of the run on the target
+    (apt-get, dpkg) get SIGKILL. The rerun must recover dpkg and converge."""
     extra_vars = desktop_apps_fixture_vars()
     with rel_container("killapt") as container:
         killed = run_and_kill("killed-apt", DESKTOP_APPS, tmp_path, container=container, process="dpkg",
-                              pattern="google-chrome-stable", extra_vars=extra_vars)
+                              pattern="google-chrome-stable", wait_journal=True, extra_vars=extra_vars)
         if case.check(bool(killed.matched), f"killed while running `{killed.matched[:150]}`",
                       f"dpkg never ran for Chrome; the run said: {killed.output[-1500:]}"):
             state = sh(container, "dpkg --audit 2>&1; apt-get check -q 2>&1 | grep -E '^E:'").stdout.strip()
