@@ -107,6 +107,7 @@ def converged(box: Box) -> None:
 
 
 def test_token_and_jupyter_settings_are_root_only(box, case):
+    """The JupyterLab token file and the settings file that holds the token: modes and owners."""
     converged(box)
     case.check(box.stat(TOKEN_FILE) == "600 root:root", f"{TOKEN_FILE}: 600 root:root", box.stat(TOKEN_FILE))
     config = box.stat(JUPYTER_CONFIG)
@@ -117,6 +118,7 @@ def test_token_and_jupyter_settings_are_root_only(box, case):
 
 
 def test_mok_key_is_root_only(box, case):
+    """The MOK private key that nvidia_driver generated (Secure Boot on): mode and owner."""
     converged(box)
     case.check(box.stat(MOK_KEY) == "600 root:root", f"{MOK_KEY} (generated MOK private key): 600 root:root",
                box.stat(MOK_KEY) or "missing")
@@ -124,6 +126,7 @@ def test_mok_key_is_root_only(box, case):
 
 
 def test_keyrings_and_sources_are_not_writable_by_others(box, case):
+    """apt's keyrings, sources and pins: owned by root, not writable by group or others."""
     converged(box)
     listing = sh(box.container, "stat -c '%a %U %n' " + " ".join(f"{d}/*" for d in KEYRING_DIRS)
                  + " /etc/apt/sources.list.d/* /etc/apt/preferences.d/* 2>/dev/null").stdout.split("\n")
@@ -139,6 +142,7 @@ def test_keyrings_and_sources_are_not_writable_by_others(box, case):
 
 
 def test_no_world_writable_files(box, case):
+    """No file or directory the stack wrote is world-writable (sticky directories aside)."""
     converged(box)
     where = "/etc /opt/mlbox /usr/local /var/lib/dkms /var/cache/mlbox"
     writable = "\\( -type f -o -type d \\) -perm -0002 ! -perm -1000"
@@ -152,6 +156,7 @@ def test_no_world_writable_files(box, case):
 
 
 def test_jupyterlab_refuses_requests_without_the_token(box, case):
+    """JupyterLab's API without a token and with a wrong one (403), and with the token (200)."""
     converged(box)
     token = box.token()
     base = f"http://127.0.0.1:{PORT_JUPYTER}"
@@ -179,6 +184,7 @@ def test_jupyterlab_refuses_requests_without_the_token(box, case):
 
 
 def test_no_secret_in_ansible_output(box, case):
+    """The -v output of both runs holds neither the JupyterLab token nor MOK private key material."""
     converged(box)
     token = box.token()
     case.check(len(token) >= 16, "the JupyterLab token was generated", repr(token))
@@ -192,6 +198,7 @@ def test_no_secret_in_ansible_output(box, case):
 
 
 def test_template_removes_host_keys_build_key_and_histories(template, case):
+    """After template.yml: no SSH host key, no authorized_keys of the build user, no shell or Python history."""
     converged(template)
     left = sh(template.container, "ls -d /etc/ssh/ssh_host_*_key* /home/builder/.ssh/authorized_keys "
                                   "/root/.bash_history /root/.python_history /home/builder/.bash_history "
@@ -202,7 +209,8 @@ def test_template_removes_host_keys_build_key_and_histories(template, case):
 
 
 def test_template_keeps_no_jupyter_token(template, case):
-    """The token of the build VM would open JupyterLab on every clone until python_stack runs there again."""
+    """After template.yml: no file holds the build VM's JupyterLab token (it would open JupyterLab on every
+    clone). Also says whether the MOK private key stays in the template."""
     converged(template)
     token = template.token_before_template
     if not case.check(len(token) >= 16, "the box had a JupyterLab token before template.yml", repr(token)):
