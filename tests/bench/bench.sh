@@ -117,7 +117,7 @@ PY
   echo "image=$IMAGE"
   echo "wheelhouse=${BENCH_WHEELHOUSE:-}"
   echo "torch=${MLBOX_BOX_TORCH_VERSION:-}"
-  echo "ansible=$(ansible --version | head -1)"
+  echo "ansible=$(ansible --version 2>/dev/null | sed -n 1p)"
 } >"$RUN/meta.env"
 
 # 1. One host: first and second converge, footprint, downloads.
@@ -158,7 +158,10 @@ docker rm -f "$ONE" >/dev/null
 # 3. The environments: the role vs plain pip.
 if [[ $SKIP != *" python_env "* ]]; then
   echo "python_env	MLBOX_BENCH_OUT=$RUN bash tests/bench/python_env.sh" >>"$RUN/commands.tsv"
-  MLBOX_BENCH_OUT=$RUN bash tests/bench/python_env.sh | tee "$RUN/python_env.txt"
+  if ! MLBOX_BENCH_OUT=$RUN bash tests/bench/python_env.sh | tee "$RUN/python_env.txt"; then
+    blog "python_env.sh failed: its part is left out of the report"
+    rm -f "$RUN/python_env.json"
+  fi
 fi
 
 python tests/bench/report.py "$RUN" docs/performance.md

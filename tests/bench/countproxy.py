@@ -25,23 +25,27 @@ TIMEOUT = 120
 
 
 def relay(a: socket.socket, b: socket.socket) -> tuple[int, int]:
-    """Copy both ways until one side closes; return (bytes a->b, bytes b->a)."""
+    """Copy both ways until one side closes or fails; return (bytes a->b, bytes b->a) received so far."""
     up = down = 0
     socks = [a, b]
-    while True:
-        readable, _, _ = select.select(socks, [], [], TIMEOUT)
-        if not readable:
-            return up, down
-        for s in readable:
-            data = s.recv(65536)
-            if not data:
+    try:
+        while True:
+            readable, _, _ = select.select(socks, [], [], TIMEOUT)
+            if not readable:
                 return up, down
-            if s is a:
-                b.sendall(data)
-                up += len(data)
-            else:
-                a.sendall(data)
-                down += len(data)
+            for s in readable:
+                data = s.recv(65536)
+                if not data:
+                    return up, down
+                if s is a:
+                    up += len(data)
+                    b.sendall(data)
+                else:
+                    down += len(data)
+                    a.sendall(data)
+    except OSError:
+        # A client that closes early (uv reads a wheel's metadata with a range request and hangs up).
+        return up, down
 
 
 class Handler(socketserver.BaseRequestHandler):
@@ -122,7 +126,10 @@ class Handler(socketserver.BaseRequestHandler):
                         header_len = first.index(b"\r\n\r\n") + 4
                         status = first.split(b" ", 2)[1].decode("latin-1", "replace")
                 total += len(data)
-                self.request.sendall(data)
+                try:
+                    self.request.sendall(data)
+                except OSError:
+                    break
         self.log(kind="http", method=method, url=target, status=status, bytes=total - (header_len or 0))
 
 

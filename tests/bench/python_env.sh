@@ -19,10 +19,24 @@ OUT=${MLBOX_BENCH_OUT:-$WORK}
 mkdir -p "$OUT"
 UV_BOX="mlbox-bench-uv-$$"
 PIP_BOX="mlbox-bench-pip-$$"
-cleanup() { docker rm -f "$UV_BOX" "$PIP_BOX" >/dev/null 2>&1 || true; rm -rf "$WORK"; }
+# What each side downloads from PyPI, counted by tests/bench/countproxy.py (uv through the role's
+# python_stack_uv_environment, pip with --proxy).
+UV_PROXY=19196
+PIP_PROXY=19197
+PROXY_PIDS=()
+cleanup() {
+  docker rm -f "$UV_BOX" "$PIP_BOX" >/dev/null 2>&1 || true
+  local pid
+  for pid in "${PROXY_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
 trap cleanup EXIT
+for port in $UV_PROXY $PIP_PROXY; do
+  python "$BENCH_DIR/countproxy.py" --port "$port" --log "$WORK/proxy-$port.jsonl" &
+  PROXY_PIDS+=($!)
+done
 bench_wheelhouse
-bench_inventory "$WORK/inv" "$UV_BOX:19120"
+bench_inventory "$WORK/inv" "$UV_BOX:19120:$UV_PROXY"
 ENVS=(base pytorch)
 declare -A IMPORTS=([base]="numpy, pandas, sklearn, matplotlib, jupyterlab" [pytorch]="torch, numpy")
 
@@ -80,7 +94,8 @@ for env in "${ENVS[@]}"; do
   echo "pip install ${args[*]}" >>"$OUT/python_env-pip.log"
   t0=$(now)
   docker exec "$PIP_BOX" python3 -m venv "/opt/bench-pip/$env"
-  docker exec "$PIP_BOX" "/opt/bench-pip/$env/bin/pip" install --quiet --disable-pip-version-check "${args[@]}" \
+  docker exec "$PIP_BOX" "/opt/bench-pip/$env/bin/pip" install --quiet --disable-pip-version-check \
+    --proxy "http://127.0.0.1:$PIP_PROXY" "${args[@]}" \
     >>"$OUT/python_env-pip.log" 2>&1 || { tail -20 "$OUT/python_env-pip.log"; exit 1; }
   t1=$(now)
   PIP_ENV[$env]=$(secs "$t0" "$t1")
@@ -89,7 +104,24 @@ for env in "${ENVS[@]}"; do
 done
 end=$(now)
 pip_total=$(secs "$start" "$end")
-pip_cache_kib=$(docker exec "$PIP_BOX" du -sk /root/.cache/pip | cut -f1)
+pypi_bytes() {  # bytes received through a proxy's HTTPS tunnels, per host, as JSON
+  python - "$WORK/proxy-$1.jsonl" <<'PY'
+import collections, json, sys
+try:
+    lines = open(sys.argv[1]).read().splitlines()
+except OSError:
+    lines = []
+hosts = collections.Counter()
+for line in lines:
+    if line.strip():
+        e = json.loads(line)
+        if e.get("kind") == "connect":
+            hosts[e["host"]] += e.get("bytes", 0)
+print(json.dumps(dict(hosts)))
+PY
+}
+uv_pypi_bytes=$(pypi_bytes $UV_PROXY)
+pip_pypi_bytes=$(pypi_bytes $PIP_PROXY)
 
 # Same packages, same versions on both sides? (pip lists itself in no freeze; uv's freeze has no pip.)
 declare -A SAME
@@ -112,6 +144,7 @@ for env in "${ENVS[@]}"; do
     "$(ratio "${UV_ENV[$env]}" "${PIP_ENV[$env]}")"
   echo "$env: same packages and versions on both sides: ${SAME[$env]}"
 done
+echo "downloaded from PyPI (bytes per host): uv $uv_pypi_bytes, pip $pip_pypi_bytes"
 
 python - "$OUT/python_env.json" <<PY
 import json, sys
@@ -121,7 +154,8 @@ for env, uv, pip, same in zip("${ENVS[*]}".split(), "${UV_ENV[*]}".split(), "${P
     envs[env] = {"role_s": float(uv), "pip_s": float(pip), "same_packages": same == "true"}
 json.dump({
     "role_total_s": $uv_total, "pip_total_s": $pip_total, "role_load": "$uv_load", "pip_load": "$pip_load",
-    "role_install_uv_s": $uv_install_uv, "uv_cache_kib": $uv_cache_kib, "pip_cache_kib": $pip_cache_kib,
+    "role_install_uv_s": $uv_install_uv, "uv_cache_kib": $uv_cache_kib,
+    "uv_pypi_bytes": $uv_pypi_bytes, "pip_pypi_bytes": $pip_pypi_bytes,
     "envs": envs, "cores": $(nproc), "image": "$IMAGE", "wheelhouse": "$BENCH_WHEELHOUSE",
 }, open(sys.argv[1], "w"), indent=1)
 PY

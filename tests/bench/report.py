@@ -196,7 +196,10 @@ def main() -> None:
     # 1. Converges.
     add("## 1. First and second converge, one host\n")
     rc = {n: recaps(logs[n]) for n in logs}
-    add("| converge | wall time | CPU: controller, box | tasks run | ok | changed | load before, after |")
+    add("Wall time; CPU seconds of the controller (`ansible-playbook` and its workers: user + system, from bash's "
+        "`time`) and of the box (its container's cgroup, `cpuacct.usage`); tasks started (skipped ones included); "
+        "the play recap's ok and changed.\n")
+    add("| converge | wall time | CPU: controller, box | tasks started | ok | changed | load before, after |")
     add("|---|---|---|---|---|---|---|")
     for n in ("first", "second", "second-pipelining"):
         if not logs[n]:
@@ -259,8 +262,10 @@ def main() -> None:
         for env, e in pyenv["envs"].items():
             add(f"| `{env}`: venv + resolve + sync vs venv + pip install | {e['role_s']:.1f} s | {e['pip_s']:.1f} s | "
                 f"{e['role_s'] / e['pip_s']:.2f}x | {'yes' if e['same_packages'] else 'no (see the run directory)'} |")
-        add(f"| cache after both environments | uv {mib_kib(pyenv['uv_cache_kib'])} (unpacked) | "
-            f"pip {mib_kib(pyenv['pip_cache_kib'])} (the downloaded files) | | |")
+        for host in sorted(set(pyenv["uv_pypi_bytes"]) | set(pyenv["pip_pypi_bytes"])):
+            add(f"| downloaded from `{host}` (countproxy.py) | {mb(pyenv['uv_pypi_bytes'].get(host, 0))} | "
+                f"{mb(pyenv['pip_pypi_bytes'].get(host, 0))} | | |")
+        add(f"| uv's cache after both environments | {mib_kib(pyenv['uv_cache_kib'])} (unpacked wheels) | | | |")
         add("")
 
     # 3. Three hosts.
