@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -40,6 +41,8 @@ def tree(tmp_path):
         "done": str(tmp_path / "lib" / "firstboot.done"),
         "image": str(tmp_path / "image.json"),
         "hostkeys_state": str(tmp_path / "run" / "hostkeys.json"),
+        "jupyter_config": str(tmp_path / "jupyter" / "jupyter_server_config.json"),
+        "jupyter_token_file": str(tmp_path / "jupyter-token"),
     })
     return tmp_path, config
 
@@ -218,9 +221,9 @@ def test_run_writes_the_report_and_the_marker(tree, monkeypatch, capsys):
     assert run_main(tmp, config, "run", monkeypatch) == 0
     report = json.loads((tmp / "log" / "firstboot.json").read_text())
     assert report["image"] == {"profile": "cpu", "built": "2026-11-26T05:46:42Z"}
-    assert report["summary"] == {"passed": 3, "failed": 0, "skipped": 1}
-    assert [check["name"] for check in report["checks"]] == ["ssh-host-keys", "machine-id", "nvidia-smi",
-                                                             "python-env:base"]
+    assert report["summary"] == {"passed": 3, "failed": 0, "skipped": 2}
+    assert [check["name"] for check in report["checks"]] == ["ssh-host-keys", "jupyterlab-token", "machine-id",
+                                                             "nvidia-smi", "python-env:base"]
     assert (tmp / "lib" / "firstboot.done").read_text().strip() == report["started"]
     assert "passed  python-env:base: imported json" in capsys.readouterr().out
 
@@ -247,6 +250,74 @@ def test_hostkeys_command_records_what_it_generated(tree, monkeypatch, capsys):
     assert "generated SSH host keys: rsa, ecdsa, ed25519" in capsys.readouterr().out
     assert run_main(tmp, config, "hostkeys", monkeypatch) == 0
     assert json.loads((tmp / "run" / "hostkeys.json").read_text())["generated"] == []
+
+
+def jupyter_settings(tmp: Path, token: str | None) -> Path:
+    """JupyterLab's settings as python_stack writes them (without the token, as template_prep leaves them)."""
+    settings = {"ServerApp": {"ip": "127.0.0.1", "port": 8888}, "IdentityProvider": {}}
+    if token is not None:
+        settings["IdentityProvider"]["token"] = token
+    path = tmp / "jupyter" / "jupyter_server_config.json"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(json.dumps(settings))
+    path.chmod(0o640)
+    return path
+
+
+def test_jupyter_token_generated_once_for_the_clone(tree):
+    tmp, config = tree
+    settings = jupyter_settings(tmp, None)
+    assert firstboot.generate_jupyter_token(config) == "generated"
+    token = (tmp / "jupyter-token").read_text().strip()
+    assert re.fullmatch(r"[A-Za-z0-9]{48}", token)
+    assert (tmp / "jupyter-token").stat().st_mode & 0o777 == 0o600
+    assert json.loads(settings.read_text())["IdentityProvider"]["token"] == token
+    assert json.loads(settings.read_text())["ServerApp"] == {"ip": "127.0.0.1", "port": 8888}
+    assert settings.stat().st_mode & 0o777 == 0o640
+    # Once there, it stays: a later boot keeps it.
+    assert firstboot.generate_jupyter_token(config) == "present"
+    assert (tmp / "jupyter-token").read_text().strip() == token
+    check = firstboot.jupyter_token_check(config, "generated", generate=False)
+    assert check["status"] == "passed" and "generated at first boot" in check["detail"]
+
+
+def test_jupyter_token_each_clone_its_own(tree):
+    tmp, config = tree
+    tokens = set()
+    for _ in range(3):
+        (tmp / "jupyter-token").unlink(missing_ok=True)
+        jupyter_settings(tmp, None)
+        assert firstboot.generate_jupyter_token(config) == "generated"
+        tokens.add((tmp / "jupyter-token").read_text())
+    assert len(tokens) == 3
+
+
+def test_jupyter_token_check_failures(tree):
+    tmp, config = tree
+    assert firstboot.jupyter_token_check(config, None, generate=False)["status"] == "skipped"
+    jupyter_settings(tmp, "a" * 48)
+    (tmp / "jupyter-token").write_text("b" * 48 + "\n")
+    (tmp / "jupyter-token").chmod(0o600)
+    assert "disagree" in firstboot.jupyter_token_check(config, None, generate=False)["detail"]
+    (tmp / "jupyter-token").write_text("a" * 48 + "\n")
+    (tmp / "jupyter-token").chmod(0o644)
+    assert "0644" in firstboot.jupyter_token_check(config, None, generate=False)["detail"]
+    (tmp / "jupyter-token").chmod(0o600)
+    assert firstboot.jupyter_token_check(config, None, generate=False)["status"] == "passed"
+    (tmp / "jupyter" / "jupyter_server_config.json").write_text("{not json")
+    (tmp / "jupyter-token").unlink()
+    assert firstboot.generate_jupyter_token(config).startswith("error: ")
+    assert firstboot.jupyter_token_check(config, None, generate=True)["status"] == "failed"
+
+
+@needs_ssh_keygen
+def test_hostkeys_command_makes_the_jupyter_token(tree, monkeypatch, capsys):
+    tmp, config = tree
+    jupyter_settings(tmp, None)
+    assert run_main(tmp, config, "hostkeys", monkeypatch) == 0
+    assert json.loads((tmp / "run" / "hostkeys.json").read_text())["jupyter_token"] == "generated"
+    assert "JupyterLab token: generated" in capsys.readouterr().out
+    assert (tmp / "jupyter-token").is_file()
 
 
 def test_unknown_command(tree, monkeypatch):

@@ -63,6 +63,16 @@ echo "# not a network rule: kept" > /etc/udev/rules.d/99-keep.rules
 echo "lease { fixed-address 10.0.2.15; }" > /var/lib/dhcp/dhclient.eth0.leases
 echo "not random" > /var/lib/systemd/random-seed
 
+# JupyterLab's settings and token file as python_stack writes them (the jupyter group owns the settings).
+getent group jupyter >/dev/null || groupadd --system jupyter
+mkdir -p /etc/mlbox/jupyter
+printf '{"IdentityProvider": {"token": "TemplateToken0123456789abcdefghijklmnopqrstuvwx"}, "ServerApp": {"ip": "127.0.0.1", "port": 8888}}\n' \
+  > /etc/mlbox/jupyter/jupyter_server_config.json
+chgrp jupyter /etc/mlbox/jupyter/jupyter_server_config.json
+chmod 0640 /etc/mlbox/jupyter/jupyter_server_config.json
+echo TemplateToken0123456789abcdefghijklmnopqrstuvwx > /etc/mlbox/jupyter-token
+chmod 0600 /etc/mlbox/jupyter-token
+
 # A first-boot report and marker, as on a clone that was made a template again.
 mkdir -p /var/lib/mlbox /var/log/mlbox
 echo "2026-01-01T00:00:00Z" > /var/lib/mlbox/firstboot.done

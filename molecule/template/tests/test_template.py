@@ -63,6 +63,7 @@ CLEANED = [
     "/var/log/apt/history.log.1.gz",
     "/var/tmp/build-scratch",
     "/tmp/build-leftover",
+    "/etc/mlbox/jupyter-token",
 ] + [f"/etc/ssh/ssh_host_{kind}_key{suffix}" for kind in HOST_KEY_TYPES for suffix in ("", ".pub")]
 # ... and what it keeps.
 KEPT = [
@@ -267,6 +268,19 @@ def test_logs_truncated(host, path):
     assert log.is_file and log.size == 0
 
 
+TEMPLATE_TOKEN = "TemplateToken0123456789abcdefghijklmnopqrstuvwx"  # files/build-box.sh
+
+
+@prepared
+def test_jupyter_token_removed_from_the_settings(host):
+    settings = host.file("/etc/mlbox/jupyter/jupyter_server_config.json")
+    assert (settings.mode, settings.user, settings.group) == (0o640, "root", "jupyter")
+    content = json.loads(settings.content_string)
+    assert content["IdentityProvider"] == {} and content["ServerApp"]["port"] == 8888
+    # nowhere else on the template either
+    assert host.run(f"grep -rl {TEMPLATE_TOKEN} /etc /root /home /var/lib/mlbox").stdout == ""
+
+
 @prepared
 def test_journal_of_the_template_removed(host):
     # vacuumed, then its directory (named after the machine-id) removed with the machine-id
@@ -355,6 +369,18 @@ def test_host_keys_made_before_sshd_started(host):
 
 
 @booted
+def test_jupyter_token_of_the_clone(host, firstboot):
+    token_file = host.file("/etc/mlbox/jupyter-token")
+    assert (token_file.mode, token_file.user) == (0o600, "root")
+    token = token_file.content_string.strip()
+    assert re.fullmatch(r"[A-Za-z0-9]{48}", token) and token != TEMPLATE_TOKEN
+    settings = host.file("/etc/mlbox/jupyter/jupyter_server_config.json")
+    assert json.loads(settings.content_string)["IdentityProvider"]["token"] == token
+    assert (settings.mode, settings.group) == (0o640, "jupyter")
+    assert check_named(firstboot, "jupyterlab-token")["status"] == "passed"
+
+
+@booted
 def test_new_machine_id(host, firstboot):
     machine_id = host.file("/etc/machine-id").content_string.strip()
     before = host.file("/var/lib/mlbox-test/machine-id-before").content_string.strip()
@@ -374,6 +400,7 @@ def test_first_boot_report(host, firstboot):
     statuses = {check["name"]: check["status"] for check in firstboot["checks"]}
     assert statuses == {
         "ssh-host-keys": "passed",
+        "jupyterlab-token": "passed",
         "machine-id": "passed",
         "nvidia-smi": "skipped",
         "python-env:base": "passed",

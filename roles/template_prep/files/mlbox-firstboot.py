@@ -6,9 +6,11 @@
 Installed by the template_prep role as /usr/local/sbin/mlbox-firstboot (with a python3 shebang) and run
 by two systemd units:
 
-  mlbox-firstboot hostkeys   (mlbox-firstboot-hostkeys.service, before ssh.service) generates the SSH
-                             host keys that are missing (ssh-keygen -A) and notes which in
-                             /run/mlbox/hostkeys.json.
+  mlbox-firstboot hostkeys   (mlbox-firstboot-hostkeys.service, before ssh.service and
+                             jupyterlab.service) makes the clone's own secrets: the SSH host keys that
+                             are missing (ssh-keygen -A), and a JupyterLab token where JupyterLab is set
+                             up and its token file is missing (template_prep removed the template's);
+                             notes what it made in /run/mlbox/hostkeys.json.
   mlbox-firstboot run        (mlbox-firstboot.service, after the services it checks, once per clone)
                              does the same if still needed, runs the self-check, writes the report
                              and then the done marker, so that it never runs again on this clone.
@@ -32,6 +34,7 @@ import glob
 import json
 import os
 import re
+import secrets
 import shutil
 import socket
 import subprocess
@@ -53,7 +56,12 @@ DEFAULTS = {
     # "/" on a host; tests point it at a directory with etc/ssh inside (ssh-keygen -A -f <root>).
     "root": "/",
     "hostkeys_state": "/run/mlbox/hostkeys.json",
+    # python_stack's JupyterLab settings (IdentityProvider.token) and its root-only token file.
+    "jupyter_config": "/etc/mlbox/jupyter/jupyter_server_config.json",
+    "jupyter_token_file": "/etc/mlbox/jupyter-token",
 }
+TOKEN_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+TOKEN_LENGTH = 48
 HOST_KEY_TYPES = ("rsa", "ecdsa", "ed25519")
 C_LOCALE = dict(os.environ, LANG="C", LC_ALL="C")
 
@@ -128,6 +136,59 @@ def generate_host_keys(config):
         return [], f"ssh-keygen -A failed (rc={rc}): {(err or out).strip()}"
     still = missing_host_keys(config)
     return [kind for kind in missing if kind not in still], None
+
+
+def generate_jupyter_token(config):
+    """Give JupyterLab a token of this clone's own, when its settings exist and its token file does not.
+    The token goes into the token file (root, 0600) and into the settings (their owner and mode kept).
+    Returns "generated", "present", "not set up", or an error message starting with "error: "."""
+    settings_path, token_path = config["jupyter_config"], config["jupyter_token_file"]
+    if not os.path.isfile(settings_path):
+        return "not set up"
+    if os.path.exists(token_path):
+        return "present"
+    try:
+        with open(settings_path, encoding="utf-8") as handle:
+            settings = json.load(handle)
+        token = "".join(secrets.choice(TOKEN_CHARS) for _ in range(TOKEN_LENGTH))
+        settings.setdefault("IdentityProvider", {})["token"] = token
+        status = os.stat(settings_path)
+        temporary = settings_path + ".tmp"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(settings, indent=4, sort_keys=True) + "\n")
+        os.chown(temporary, status.st_uid, status.st_gid)
+        os.chmod(temporary, status.st_mode & 0o7777)
+        os.replace(temporary, settings_path)
+        descriptor = os.open(token_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(token + "\n")
+    except (OSError, ValueError) as error:
+        return f"error: {error}"
+    return "generated"
+
+
+def jupyter_token_check(config, made_before, generate):
+    """The JupyterLab token: present in the root-only token file and the same in the settings."""
+    made = generate_jupyter_token(config) if generate else made_before or "present"
+    if not os.path.isfile(config["jupyter_config"]):
+        return check("jupyterlab-token", "skipped", "JupyterLab is not set up")
+    if made.startswith("error: "):
+        return check("jupyterlab-token", "failed", made[7:])
+    try:
+        with open(config["jupyter_config"], encoding="utf-8") as handle:
+            in_settings = json.load(handle).get("IdentityProvider", {}).get("token")
+        with open(config["jupyter_token_file"], encoding="ascii") as handle:
+            in_file = handle.read().strip()
+        mode = os.stat(config["jupyter_token_file"]).st_mode & 0o777
+    except (OSError, ValueError) as error:
+        return check("jupyterlab-token", "failed", str(error))
+    if not in_file or in_settings != in_file:
+        return check("jupyterlab-token", "failed", "the token file and JupyterLab's settings disagree")
+    if mode & 0o077:
+        return check("jupyterlab-token", "failed", f"the token file has mode {mode:04o}, not 0600")
+    when = "generated at first boot" if made_before == "generated" or made == "generated" else "present"
+    return check("jupyterlab-token", "passed", f"{when}, root-only, in JupyterLab's settings")
 
 
 def fingerprint(path):
@@ -257,7 +318,8 @@ def read_json(path):
 def self_check(config, generate):
     """Every check, in order. `generate`: make missing host keys (run) or only report them (check)."""
     state = read_json(config["hostkeys_state"]) or {}
-    checks = [hostkeys_check(config, state.get("generated") or [], generate), machine_id_check(config),
+    checks = [hostkeys_check(config, state.get("generated") or [], generate),
+              jupyter_token_check(config, state.get("jupyter_token"), generate), machine_id_check(config),
               nvidia_smi_check(config)]
     checks.extend(env_checks(config))
     checks.extend(service_check(unit, config["service_wait"]) for unit in config["services"])
@@ -293,11 +355,13 @@ def main(argv=None):
     config = load_config(os.environ.get("MLBOX_FIRSTBOOT_CONFIG", CONFIG_PATH))
     if command == "hostkeys":
         generated, error = generate_host_keys(config)
-        if error:
-            print(error, file=sys.stderr)
+        token = generate_jupyter_token(config)
+        if error or token.startswith("error: "):
+            print("; ".join(filter(None, [error, token if token.startswith("error: ") else ""])), file=sys.stderr)
             return 1
-        write_atomic(config["hostkeys_state"], json.dumps({"generated": generated, "at": now()}) + "\n")
-        print("generated SSH host keys: " + (", ".join(generated) or "none missing"))
+        write_atomic(config["hostkeys_state"],
+                     json.dumps({"generated": generated, "jupyter_token": token, "at": now()}) + "\n")
+        print("generated SSH host keys: " + (", ".join(generated) or "none missing") + "; JupyterLab token: " + token)
         return 0
     if command not in ("run", "check"):
         print(f"usage: {os.path.basename(sys.argv[0])} [hostkeys|run|check]", file=sys.stderr)
