@@ -185,8 +185,14 @@ def main() -> None:
     for name, cmd in commands:
         add(f"| {name} | `{cmd.replace(str(REPO) + '/', '')}` |")
     add("")
-    add("Before each converge the benchmark creates the container as `tests/harness/box.sh` does (systemd as PID 1, "
-        "`--network host`, the wheelhouse mounted at `/srv/wheelhouse`) and adds two things of its own: "
+    wheel_mount = f"-v {meta['wheelhouse']}:/srv/wheelhouse:ro " if meta.get("wheelhouse") else ""
+    add("Each box is created as `tests/harness/box.sh` creates the local box (`bench_box` in `tests/bench/lib.sh`), "
+        "then waited for (`systemctl is-system-running --wait`, at most 120 s):\n")
+    add("```sh\ndocker run -d --name mlbox-bench-1 --hostname mlbox-bench-1 \\\n"
+        "  --cap-add SYS_ADMIN --cap-add NET_ADMIN --tmpfs /run --tmpfs /run/lock --tmpfs /tmp \\\n"
+        "  -v /sys/fs/cgroup:/sys/fs/cgroup:rw --cgroupns host \\\n"
+        f"  --network host --label mlbox.bench=1 {wheel_mount}{meta.get('image', '?')} /lib/systemd/systemd\n```\n")
+    add("The benchmark adds two things of its own: "
         "`/etc/apt/apt.conf.d/01mlbox-bench-proxy` (apt through `tests/bench/countproxy.py`, without pipelining) "
         "and, in the inventory, `python_stack_uv_environment: {HTTPS_PROXY: ...}` for uv. Both only count bytes. "
         "The one-host inventory (`build/bench/<date>/inv-one/hosts.yml`, next to a `group_vars` link to "
@@ -292,7 +298,9 @@ def main() -> None:
     p1 = proxy_summary(proxy_log(run, "first.proxy.jsonl"))
     p2 = proxy_summary(proxy_log(run, "second.proxy.jsonl"))
     p3 = [proxy_summary(proxy_log(run, f"three-{i}.proxy.jsonl")) for i in (1, 2, 3)]
-    add("Network, counted by `tests/bench/countproxy.py` (apt per URL; uv per HTTPS host):\n")
+    add("Network, counted by `tests/bench/countproxy.py` (apt per URL; uv per HTTPS host). Not counted: the wheel of "
+        "uv itself, which the role installs with pip, and pip does not get `python_stack_uv_environment` (so not the "
+        "proxy) where `python_stack_uv_system_certs` is true; and PyTorch's wheel, read from the wheelhouse.\n")
     add("| converge | apt .deb files | apt package lists | PyPI (uv, through HTTPS_PROXY) | same URL fetched twice |")
     add("|---|---|---|---|---|")
 
