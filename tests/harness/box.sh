@@ -58,6 +58,8 @@ start=$SECONDS
 "$BIN/ansible-playbook" -i inventories/local/hosts.yml playbooks/site.yml -e "mlbox_profile=$PROFILE"
 converge=$((SECONDS - start))
 "$BIN/ansible-playbook" -i inventories/local/hosts.yml playbooks/verify.yml -e "mlbox_profile=$PROFILE"
+# The documents fetched to the controller: all there, the SBOM schema-valid and true to the box.
+"$BIN/python" "$HARNESS_DIR/check_box_artifacts.py" "${MLBOX_ARTIFACTS_DIR:-$REPO_ROOT/artifacts}/$NAME" "$NAME"
 
 token=$(docker exec "$NAME" cat /etc/mlbox/jupyter-token 2>/dev/null || true)
 cat <<MSG

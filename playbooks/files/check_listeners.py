@@ -1,0 +1,106 @@
+"""List the TCP sockets that listen on a non-loopback address, and fail on any not owned by an allowed program.
+
+    python3 check_listeners.py [--allow sshd,...] [--proc /proc]
+
+Reads <proc>/net/tcp and tcp6 (state 0A, LISTEN) and finds each socket's owner through <proc>/<pid>/fd.
+A socket whose owner is not visible (another PID namespace, such as the host of a container that shares
+its network) is listed but does not fail the check. Exit 0: only allowed programs listen beyond loopback.
+Standard library only; runs on the target with the system python3.
+"""
+
+import argparse
+import ipaddress
+import os
+import sys
+
+LISTEN = "0A"
+
+
+def parse_address(hex_address):
+    """'0100007F:1F90' or a 32-digit IPv6 form -> (ip_address, port). The kernel prints each 32-bit word
+    of the address in host (little-endian) order."""
+    host, port = hex_address.split(":")
+    raw = bytes.fromhex(host)
+    swapped = b"".join(raw[i:i + 4][::-1] for i in range(0, len(raw), 4))
+    return ipaddress.ip_address(swapped), int(port, 16)
+
+
+def is_loopback(address):
+    if address.version == 6 and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def listening_sockets(proc):
+    """{inode: (address, port)} of the TCP sockets in LISTEN state."""
+    found = {}
+    for name in ("tcp", "tcp6"):
+        try:
+            with open(os.path.join(proc, "net", name)) as table:
+                lines = table.read().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if len(fields) > 9 and fields[3] == LISTEN:
+                found[fields[9]] = parse_address(fields[1])
+    return found
+
+
+def socket_owners(proc):
+    """{inode: program name} for the sockets of the processes visible in proc."""
+    owners = {}
+    for pid in os.listdir(proc):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(os.path.join(proc, pid, "comm")) as comm:
+                program = comm.read().strip()
+            fds = os.listdir(os.path.join(proc, pid, "fd"))
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(os.path.join(proc, pid, "fd", fd))
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                owners.setdefault(target[8:-1], program)
+    return owners
+
+
+def check(proc, allowed):
+    """(report lines, number of listeners that are not allowed)."""
+    owners = socket_owners(proc)
+    lines, bad = [], 0
+    for inode, (address, port) in sorted(listening_sockets(proc).items(), key=lambda item: item[1][1]):
+        if is_loopback(address):
+            continue
+        where = f"[{address}]:{port}" if address.version == 6 else f"{address}:{port}"
+        owner = owners.get(inode)
+        if owner is None:
+            lines.append(f"{where} owner not visible (another PID namespace), not counted")
+        elif owner in allowed:
+            lines.append(f"{where} {owner} (allowed)")
+        else:
+            lines.append(f"{where} {owner} NOT ALLOWED")
+            bad += 1
+    return lines, bad
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--allow", default="sshd", help="comma-separated program names (comm) allowed to listen")
+    parser.add_argument("--proc", default="/proc")
+    args = parser.parse_args(argv)
+    allowed = {name.strip() for name in args.allow.split(",") if name.strip()}
+    lines, bad = check(args.proc, allowed)
+    print("; ".join(lines) if lines else "nothing listens beyond loopback")
+    if bad:
+        names = ", ".join(sorted(allowed))
+        print(f"{bad} listener(s) beyond loopback not in the allowed list ({names})", file=sys.stderr)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
