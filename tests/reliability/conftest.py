@@ -78,7 +78,11 @@ def rel_container(label: str, *, systemd: bool = False):
         docker("run", "-d", "--name", name, "--network", "host", *run_label, IMAGE, "sleep", "infinity")
     try:
         if systemd:
-            sh(name, "systemctl is-system-running --wait || true", timeout=180)
+            # Until systemd has booted: right after `docker run` even its bus is missing, and work done during
+            # the boot races it (systemd-tmpfiles empties /tmp, which apt's signature check uses).
+            booted = wait_for(lambda: sh(name, "systemctl is-system-running --wait 2>&1").stdout.strip()
+                              in ("running", "degraded"), 180, 1)
+            assert booted, f"systemd did not finish booting {name}"
         yield name
     finally:
         docker("rm", "-f", name, check=False)

@@ -17,7 +17,9 @@ def test_check_mode_on_a_fresh_host(tmp_path, case, lists):
     """site.yml --check (inventories/local settings, cpu profile) on a fresh host."""
     with rel_container("check", systemd=True) as container:
         if lists:
-            sh(container, "apt-get update -q", check=True)
+            update = sh(container, "apt-get update -q 2>&1", check=True)
+            assert not [line for line in update.stdout.splitlines() if line.startswith(("W:", "E:", "Err:"))], \
+                f"apt-get update did not read the lists: {update.stdout[-1500:]}"
         before = sh(container, SNAPSHOT).stdout
         run = run_playbook(f"check-fresh{'-lists' if lists else ''}", SITE, tmp_path, args=("--check",),
                            inventory=local_inventory(tmp_path, container), extra_env=local_env(tmp_path))
