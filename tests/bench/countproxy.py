@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """A forwarding proxy that counts what passes through it (make bench; not a cache, not for production).
 
 Plain HTTP requests (apt's, to deb.debian.org) are logged per URL with the bytes of the response body;
@@ -30,7 +29,7 @@ def relay(a: socket.socket, b: socket.socket) -> tuple[int, int]:
     socks = [a, b]
     try:
         while True:
-            readable, _, _ = select.select(socks, [], [], TIMEOUT)
+            readable, _writable, _failed = select.select(socks, [], [], TIMEOUT)
             if not readable:
                 return up, down
             for s in readable:
@@ -70,14 +69,14 @@ class Handler(socketserver.BaseRequestHandler):
     def handle(self) -> None:
         self.request.settimeout(TIMEOUT)
         buf = self.read_head()
-        head, _, rest = buf.partition(b"\r\n\r\n")
+        head, _sep, rest = buf.partition(b"\r\n\r\n")
         lines = head.decode("latin-1").split("\r\n")
         try:
             method, target, version = lines[0].split(" ", 2)
         except ValueError:
             return
         if method == "CONNECT":
-            host, _, port = target.rpartition(":")
+            host, _sep, port = target.rpartition(":")
             try:
                 upstream = socket.create_connection((host, int(port)), timeout=TIMEOUT)
             except OSError as e:

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Disk and package footprint of a converged box, as JSON on stdout (make bench).
 
 Runs on the target with its python3 (standard library only):
@@ -53,7 +52,7 @@ def history() -> list[dict]:
     for block in text.strip().split("\n\n"):
         tx: dict = {"requested": [], "installed": []}
         for line in block.splitlines():
-            key, _, value = line.partition(": ")
+            key, _sep, value = line.partition(": ")
             if key == "Start-Date":
                 tx["start"] = value.strip()
             elif key == "Commandline":
@@ -86,7 +85,7 @@ def installed_sizes() -> dict[str, int]:
                          capture_output=True, text=True, check=False).stdout
     sizes = {}
     for line in out.splitlines():
-        key, _, kib = line.partition(" ")
+        key, _sep, kib = line.partition(" ")
         sizes[key] = int(kib or 0)
     return sizes
 

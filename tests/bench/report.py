@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Write docs/performance.md from one `make bench` run directory (tests/bench/bench.sh).
 
     report.py build/bench/<date> docs/performance.md
@@ -238,7 +237,7 @@ def main() -> None:
     for n, label in (("first", "first converge"), ("second", "second converge")):
         tasks = recap_section(logs[n], "TASKS RECAP")
         add(f"Slowest tasks of the {label} (`ansible.posix.profile_tasks`; {len(tasks)} timed, "
-            f"{sum(t for _, t in tasks):.0f} s in all):\n")
+            f"{sum(t for _name, t in tasks):.0f} s in all):\n")
         add("| task | time |")
         add("|---|---|")
         for name, t in tasks[:15]:
@@ -246,10 +245,10 @@ def main() -> None:
         add("")
     tasks2 = recap_section(logs["second"], "TASKS RECAP")
     if tasks2:
-        under1 = [t for _, t in tasks2 if t < 1.0]
+        under1 = [t for _name, t in tasks2 if t < 1.0]
         add(f"In the second converge, {len(under1)} of {len(tasks2)} tasks took under a second each and "
             f"{sum(under1):.0f} s together; the {len(tasks2) - len(under1)} others took "
-            f"{sum(t for _, t in tasks2 if t >= 1.0):.0f} s.\n")
+            f"{sum(t for _name, t in tasks2 if t >= 1.0):.0f} s.\n")
 
     # 2. Environments.
     if pyenv:

@@ -196,7 +196,7 @@ def journal():
 while time.time() < deadline:
     for pid, argv in procs():
         if argv and os.path.basename(argv[0]) == name and pattern in ' '.join(argv) and (not wait_journal or journal()):
-            for other, _ in list(procs()):
+            for other, _command in list(procs()):
                 if other not in (1, me):
                     try:
                         os.kill(other, signal.SIGKILL)
@@ -265,7 +265,7 @@ def apt_health(container: str, *, update: bool = False) -> list[str]:
 
 def installed_version(container: str, package: str) -> str:
     run = sh(container, f"dpkg-query -W -f='${{db:Status-Abbrev}}|${{Version}}' {package} 2>/dev/null")
-    status, _, version = run.stdout.partition("|")
+    status, _sep, version = run.stdout.partition("|")
     return version.strip() if status.strip() == "ii" else ""
 
 

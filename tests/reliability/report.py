@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Write the reliability documents.
 
     report.py bad-input DOC                 docs/bad-input.md: every case of the bad-input tables
@@ -84,7 +83,7 @@ def read_junit(paths: list[Path]) -> list[Result]:
     results: dict[tuple[str, str], Result] = {}
     for path in paths:
         for case in ET.parse(path).getroot().iter("testcase"):
-            function, _, param = case.get("name", "").partition("[")
+            function, _sep, param = case.get("name", "").partition("[")
             props = {p.get("name"): p.get("value", "") for p in case.iter("property")}
             failure = case.find("failure")
             if failure is None:

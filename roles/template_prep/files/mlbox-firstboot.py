@@ -150,7 +150,7 @@ def generate_jupyter_token(config):
     try:
         with open(settings_path, encoding="utf-8") as handle:
             settings = json.load(handle)
-        token = "".join(secrets.choice(TOKEN_CHARS) for _ in range(TOKEN_LENGTH))
+        token = "".join(secrets.choice(TOKEN_CHARS) for _position in range(TOKEN_LENGTH))
         settings.setdefault("IdentityProvider", {})["token"] = token
         status = os.stat(settings_path)
         temporary = settings_path + ".tmp"
