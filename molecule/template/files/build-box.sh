@@ -72,6 +72,9 @@ chgrp jupyter /etc/mlbox/jupyter/jupyter_server_config.json
 chmod 0640 /etc/mlbox/jupyter/jupyter_server_config.json
 echo TemplateToken0123456789abcdefghijklmnopqrstuvwx > /etc/mlbox/jupyter-token
 chmod 0600 /etc/mlbox/jupyter-token
+# The running server's files, which repeat the token.
+mkdir -p /home/jupyter/.local/share/jupyter/runtime
+echo '{"token": "TemplateToken0123456789abcdefghijklmnopqrstuvwx"}' > /home/jupyter/.local/share/jupyter/runtime/jpserver-4651.json
 
 # A first-boot report and marker, as on a clone that was made a template again.
 mkdir -p /var/lib/mlbox /var/log/mlbox

@@ -64,6 +64,7 @@ CLEANED = [
     "/var/tmp/build-scratch",
     "/tmp/build-leftover",
     "/etc/mlbox/jupyter-token",
+    "/home/jupyter/.local/share/jupyter/runtime/jpserver-4651.json",
 ] + [f"/etc/ssh/ssh_host_{kind}_key{suffix}" for kind in HOST_KEY_TYPES for suffix in ("", ".pub")]
 # ... and what it keeps.
 KEPT = [
