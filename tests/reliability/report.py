@@ -116,6 +116,7 @@ def results_doc(results: list[Result], tables: dict[str, dict], missing: list[st
     now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     passed = sum(r.passed for r in results)
     failed = sum(not r.passed and not r.skipped for r in results)
+    rerun = sum(r.outcome.startswith("(from a later run") for r in results)
     out = [
         "# Reliability and security: results",
         "",
@@ -127,7 +128,7 @@ def results_doc(results: list[Result], tables: dict[str, dict], missing: list[st
         "",
         *([f"**Incomplete run: no results from {', '.join(missing)} (timed out or crashed).**", ""] if missing else []),
         *([f"{rerun} case(s) come from a later run of their own, after a fix of the test itself: their rows say so.",
-           ""] if (rerun := sum(r.outcome.startswith("(from a later run") for r in results)) else []),
+           ""] if rerun else []),
         "| section | tried | passed | failed |",
         "|---|---:|---:|---:|",
     ]

@@ -132,7 +132,7 @@ def test_keyrings_and_sources_are_not_writable_by_others(box, case):
                  + " /etc/apt/sources.list.d/* /etc/apt/preferences.d/* 2>/dev/null").stdout.split("\n")
     files = [line.split(" ", 2) for line in listing if line.strip()]
     loose = [f"{path} {mode} {owner}" for mode, owner, path in files if owner != "root" or int(mode, 8) & 0o022]
-    keyrings = [path for _, _, path in files if path.endswith((".gpg", ".asc"))]
+    keyrings = [path for _mode, _owner, path in files if path.endswith((".gpg", ".asc"))]
     ours = sorted(path for path in keyrings if "/debian-archive-" not in path)
     case.check(bool(keyrings) and not loose,
                f"{len(files)} keyrings, sources and pins, root's and not writable by others "

@@ -284,7 +284,7 @@ def test_jupyter_token_generated_once_for_the_clone(tree):
 def test_jupyter_token_each_clone_its_own(tree):
     tmp, config = tree
     tokens = set()
-    for _ in range(3):
+    for _clone in range(3):
         (tmp / "jupyter-token").unlink(missing_ok=True)
         jupyter_settings(tmp, None)
         assert firstboot.generate_jupyter_token(config) == "generated"
