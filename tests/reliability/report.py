@@ -19,13 +19,11 @@ from pathlib import Path
 import yaml
 
 REPO = Path(__file__).resolve().parents[2]
-TABLES = [*sorted((REPO / "tests" / "integration").glob("bad_input*.yml")),
-          REPO / "tests" / "reliability" / "bad_input_site_order.yml"]
+TABLES = sorted((REPO / "tests" / "integration").glob("bad_input*.yml"))
 
 # Test function -> section of docs/reliability.md, in this order.
 SECTIONS = {
     "test_bad_input": "Bad input",
-    "test_site_rejects_before_any_role": "Bad input to site.yml for a later role",
     "test_vendor_repository_unreachable": "Faults",
     "test_wrong_signing_key": "Faults",
     "test_key_with_another_fingerprint": "Faults",
@@ -34,17 +32,13 @@ SECTIONS = {
     "test_killed_during_environment_build": "Faults",
     "test_check_mode_on_a_fresh_host": "Check mode",
 }
-ORDER = ["Bad input", "Bad input to site.yml for a later role", "Faults", "Check mode", "Security"]
+ORDER = ["Bad input", "Faults", "Check mode", "Security"]
 HOW = {
     "Bad input": (
         "Every case of the bad-input tables (`tests/integration/bad_input*.yml`, listed in "
         "[bad-input.md](bad-input.md)) runs its playbook against one Debian 12 test container. Passed: the run "
         "failed, a failure message holds the expected text (it names the variable and the fix), Ansible "
         "reported no change, and /etc, /usr/local and dpkg's status are byte-identical afterwards."),
-    "Bad input to site.yml for a later role": (
-        "A setting of a role that runs late in `playbooks/site.yml`, given to site.yml "
-        "(`tests/reliability/bad_input_site_order.yml`), on a fresh container each: the same checks as above. "
-        "These run only here, not in `make test`."),
     "Faults": (
         "Each fault runs a role against a fresh Debian 12 test container (the bad-input suite's image and "
         "flags) with the fixture vendor repositories. Passed: a clear error, apt still usable (`apt-get check`, "
