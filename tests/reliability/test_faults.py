@@ -29,6 +29,8 @@ from conftest import (
 
 DESKTOP_APPS = REPO / "tests" / "integration" / "playbooks" / "desktop_apps.yml"
 PYTHON_ENV = Path(__file__).resolve().parent / "playbooks" / "python_env.yml"
+# The rerun as site.yml makes it: preflight's recovery of an interrupted dpkg run, then desktop_apps.
+DESKTOP_APPS_RERUN = Path(__file__).resolve().parent / "playbooks" / "desktop_apps_rerun.yml"
 CHROME = ("google-chrome-stable", "142.0.7444.175-1")
 VSCODE = ("code", "1.106.3-1764110892")
 
@@ -177,7 +179,8 @@ def test_damaged_package_download(tmp_path, case, damage, package):
 def test_killed_during_apt_install(tmp_path, case):
     """desktop_apps (Chrome and VS Code) killed while dpkg installs them (the run of dpkg that unpacks Chrome,
     once dpkg has changed a package's state): ansible-playbook and every process of the run on the target
-    (apt-get, dpkg) get SIGKILL. The rerun must recover dpkg and converge."""
+    (apt-get, dpkg) get SIGKILL. The rerun, preflight's recovery then the role as site.yml runs them, must
+    recover dpkg and converge."""
     extra_vars = desktop_apps_fixture_vars()
     with rel_container("killapt") as container:
         killed = run_and_kill("killed-apt", DESKTOP_APPS, tmp_path, container=container, process="dpkg",
@@ -187,7 +190,7 @@ def test_killed_during_apt_install(tmp_path, case):
             state = sh(container, "dpkg --audit 2>&1; apt-get check -q 2>&1 | grep -E '^E:'").stdout.strip()
             shown = " | ".join(state.splitlines()[:3])[:300] if state else "dpkg --audit empty"
             case.note(f"after the kill: {shown}")
-            check_converges(case, "killed-apt-rerun", tmp_path,
+            check_converges(case, "killed-apt-rerun", tmp_path, playbook=DESKTOP_APPS_RERUN,
                             container=container, extra_vars=extra_vars, packages=[CHROME, VSCODE])
             check_apt_usable(case, container)
     case.finish()
