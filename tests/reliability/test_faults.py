@@ -69,45 +69,42 @@ def check_converges(case, name: str, tmp_path: Path, *, container: str, extra_va
     case.check(not problems, "apt healthy after the rerun", "; ".join(problems))
 
 
+def check_refused_vscode_input(case, tmp_path, name: str, *, overrides: dict, expected: str, what: str) -> None:
+    """desktop_apps with VS Code's repository settings overridden: the run fails with `expected` in its
+    message, apt stays usable, and a rerun with the good settings converges."""
+    with rel_container(name.replace("-", "")) as container:
+        run = run_playbook(name, DESKTOP_APPS, tmp_path, container=container, extra_vars=vscode_only(**overrides))
+        check_clear_failure(case, run, expected, what)
+        check_apt_usable(case, container)
+        check_converges(case, f"{name}-rerun", tmp_path,
+                        container=container, extra_vars=vscode_only(), packages=[VSCODE])
+    case.finish()
+
+
 def test_vendor_repository_unreachable(tmp_path, case):
     """desktop_apps with VS Code's repository URL where nothing listens (fixture_unreachable_url)."""
     fx = fixture_vars()
-    with rel_container("unreachable") as container:
-        run = run_playbook("unreachable", DESKTOP_APPS, tmp_path, container=container,
-                           extra_vars=vscode_only(desktop_apps_vscode_repo_url=fx["fixture_unreachable_url"]))
-        check_clear_failure(case, run, fx["fixture_unreachable_url"].rstrip("/"), " naming the repository")
-        check_apt_usable(case, container)
-        check_converges(case, "unreachable-rerun", tmp_path,
-                        container=container, extra_vars=vscode_only(), packages=[VSCODE])
-    case.finish()
+    check_refused_vscode_input(case, tmp_path, "unreachable",
+                               overrides={"desktop_apps_vscode_repo_url": fx["fixture_unreachable_url"]},
+                               expected=fx["fixture_unreachable_url"].rstrip("/"), what=" naming the repository")
 
 
 def test_wrong_signing_key(tmp_path, case):
     """desktop_apps with a key (and its own fingerprint) that does not sign VS Code's repository."""
     fx = fixture_vars()
-    with rel_container("wrongkey") as container:
-        run = run_playbook("wrong-key", DESKTOP_APPS, tmp_path, container=container, extra_vars=vscode_only(
-            desktop_apps_vscode_key_url=fx["fixture_wrong_key_url"],
-            desktop_apps_vscode_key_fingerprint=fx["fixture_wrong_key_fingerprint"]))
-        check_clear_failure(case, run, vscode_only()["desktop_apps_vscode_repo_url"], " naming the repository")
-        check_apt_usable(case, container)
-        check_converges(case, "wrong-key-rerun", tmp_path,
-                        container=container, extra_vars=vscode_only(), packages=[VSCODE])
-    case.finish()
+    check_refused_vscode_input(case, tmp_path, "wrong-key",
+                               overrides={"desktop_apps_vscode_key_url": fx["fixture_wrong_key_url"],
+                                          "desktop_apps_vscode_key_fingerprint": fx["fixture_wrong_key_fingerprint"]},
+                               expected=vscode_only()["desktop_apps_vscode_repo_url"], what=" naming the repository")
 
 
 def test_key_with_another_fingerprint(tmp_path, case):
     """desktop_apps with VS Code's key URL serving a key whose fingerprint is not the pinned one."""
     fx = fixture_vars()
-    with rel_container("otherkey") as container:
-        run = run_playbook("other-key", DESKTOP_APPS, tmp_path, container=container,
-                           extra_vars=vscode_only(desktop_apps_vscode_key_url=fx["fixture_wrong_key_url"]))
-        check_clear_failure(case, run, f"its primary key fingerprint is {fx['fixture_wrong_key_fingerprint']}",
-                            " naming both fingerprints")
-        check_apt_usable(case, container)
-        check_converges(case, "other-key-rerun", tmp_path,
-                        container=container, extra_vars=vscode_only(), packages=[VSCODE])
-    case.finish()
+    check_refused_vscode_input(case, tmp_path, "other-key",
+                               overrides={"desktop_apps_vscode_key_url": fx["fixture_wrong_key_url"]},
+                               expected=f"its primary key fingerprint is {fx['fixture_wrong_key_fingerprint']}",
+                               what=" naming both fingerprints")
 
 
 class DamagedRepository:
