@@ -207,6 +207,9 @@ SYSFS_EXPECTED = {
         ],
         "open",
     ),
+    # Recorded: a GPU passed through to a Firecracker VM (class 0x0302, beside virtio functions).
+    "h100_vm": ([("0000:00:06.0", "0x2330", "hopper", "9.0", "nvidia")], "open"),
+    "h200_vm": ([("0000:00:06.0", "0x2335", "hopper", "9.0", "nvidia")], "open"),
     "mixed": (
         [
             ("0000:3b:00.0", "0x15f8", "pascal", "6.0", "nvidia"),

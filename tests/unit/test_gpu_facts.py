@@ -76,6 +76,18 @@ SCENARIOS = [
             for bus in ("18", "2a", "3a", "5d", "9a", "ab", "ba", "db")
         ],
     ),
+    # Recorded on real machines (tests/harness/record-gpu-host.sh): one GPU passed through to a Firecracker VM,
+    # class 0x0302 (3D controller), beside virtio functions and an Intel host bridge.
+    ("h100_vm", None, 1, "open", None, [("0000:00:06.0", "hopper", "9.0", "H100 SXM5", None)]),
+    (
+        "h100_vm",
+        "580-h100-vm.csv",
+        1,
+        "open",
+        "580.159.04",
+        [("0000:00:06.0", "hopper", "9.0", "NVIDIA H100 80GB HBM3", 81559)],
+    ),
+    ("h200_vm", "580-h200-vm.csv", 1, "open", "580.159.04", [("0000:00:06.0", "hopper", "9.0", "NVIDIA H200", 143771)]),
     (
         "mixed",
         "580-mixed.csv",
@@ -287,6 +299,13 @@ def ansible_gpu_facts(module_args, *extra):
 
 CLI_CASES = [
     # (module arguments, count, flavour, driver version, architectures)
+    (
+        "sysfs_root=tests/unit/fixtures/sysfs/h200_vm nvidia_smi=tests/unit/fixtures/bin/nvidia-smi-580-h200-vm",
+        1,
+        "open",
+        "580.159.04",
+        ["hopper"],
+    ),
     ("sysfs_root=tests/unit/fixtures/sysfs/a100x2", 2, "open", None, ["ampere", "ampere"]),
     ("sysfs_root=tests/unit/fixtures/sysfs/mixed", 4, "proprietary", None, ["pascal", "volta", "turing", "ampere"]),
     ("sysfs_root=tests/unit/fixtures/sysfs/none", 0, None, None, []),
