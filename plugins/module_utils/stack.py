@@ -302,7 +302,9 @@ def _major_minor(version):
 def collect_cuda(root, packages):
     """CUDA toolkits: /usr/local/cuda-X.Y directories (version.json / version.txt), the
     cuda-toolkit-X-Y packages, Debian's nvidia-cuda-toolkit; the default is the /usr/local/cuda
-    link's target."""
+    link's target. A directory installed from NVIDIA's component packages without the
+    cuda-toolkit-X-Y metapackage (cuda-nvcc-X-Y, cuda-cudart-X-Y, ...) has package None, and those
+    components are its packages."""
     toolkit_packages = select_packages(packages, r"cuda-toolkit(-\d+-\d+)?|nvidia-cuda-toolkit")
     toolkits = []
     for path in _glob(root, "/usr/local/cuda-*"):
@@ -310,6 +312,8 @@ def collect_cuda(root, packages):
         if not match or os.path.islink(in_root(root, path)) or not os.path.isdir(in_root(root, path)):
             continue
         package = "cuda-toolkit-" + match.group(1).replace(".", "-")
+        if package not in packages:
+            toolkit_packages.update(select_packages(packages, r"cuda-[a-z0-9-]+-" + match.group(1).replace(".", "-")))
         toolkits.append({
             "version": _cuda_dir_version(root, path) or match.group(1),
             "path": path,

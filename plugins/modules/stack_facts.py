@@ -116,6 +116,9 @@ ansible_facts:
             - CUDA toolkits. C(versions) (major.minor, ascending), C(default) (major.minor of the
               C(/usr/local/cuda) link's target), C(default_version), C(default_path), C(toolkits) (C(version),
               C(path), C(package)) and C(packages).
+            - C(packages) are the toolkit packages (C(cuda-toolkit-X-Y), C(nvidia-cuda-toolkit)); for a toolkit
+              installed from NVIDIA's component packages without C(cuda-toolkit-X-Y) (its C(package) is null),
+              its C(cuda-*-X-Y) components (C(cuda-nvcc-13-0), C(cuda-cudart-13-0), ...).
           returned: always
           type: dict
           sample:

@@ -464,6 +464,23 @@ def test_upgraded_driver_before_reboot_is_a_mismatch(make_root):
     )
 
 
+def test_cuda_from_component_packages(tmp_path):
+    """Recorded on an H200 VM (docs/gpu-host.md): CUDA 13.0 from NVIDIA's component packages (cuda-nvcc-13-0,
+    cuda-cudart-13-0, ...) without the cuda-toolkit-13-0 metapackage, behind the alternatives link."""
+    packages = packages_of("h200-vm")
+    (tmp_path / "usr/local/cuda-13.0").mkdir(parents=True)
+    (tmp_path / "etc/alternatives").mkdir(parents=True)
+    os.symlink("/usr/local/cuda-13.0", tmp_path / "etc/alternatives/cuda")
+    os.symlink("/etc/alternatives/cuda", tmp_path / "usr/local/cuda")
+    cuda = stack.collect_cuda(str(tmp_path), packages)
+    assert cuda["toolkits"] == [{"version": "13.0", "path": "/usr/local/cuda-13.0", "package": None}]
+    assert (cuda["default"], cuda["default_path"]) == ("13.0", "/usr/local/cuda-13.0")
+    components = sorted(cuda["packages"])
+    assert len(components) == 29
+    assert {"cuda-nvcc-13-0", "cuda-cudart-13-0", "cuda-compat-13-0", "cuda-libraries-13-0"} <= set(components)
+    assert all(name.startswith("cuda-") and name.endswith("-13-0") for name in components)  # no cuDNN, NCCL, config
+
+
 def test_env_root_option(make_root, run_module, fake_bin_paths, tmp_path):
     root = make_root("root-current")
     shutil.move(str(root / "opt/mlbox/envs"), str(root / "srv-envs"))
