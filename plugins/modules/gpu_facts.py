@@ -194,17 +194,15 @@ nvidia_smi_error:
   sample: "nvidia-smi failed (rc=9): NVIDIA-SMI has failed because it couldn't communicate with the NVIDIA driver."
 """
 
-import os
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.mlinabox.stack.plugins.module_utils.binaries import C_LOCALE, find_binary
 from ansible_collections.mlinabox.stack.plugins.module_utils.gpu import (
     driver_flavour,
     find_gpus,
     merge_nvidia_smi,
 )
 from ansible_collections.mlinabox.stack.plugins.module_utils.nvidia_smi import run_query
-
-C_LOCALE = {"LANG": "C", "LC_ALL": "C"}
 
 
 def main():
@@ -226,12 +224,7 @@ def main():
                 "(plugins/module_utils/gpu.py): reported as architecture 'unknown'"
             )
 
-    binary = module.params["nvidia_smi"]
-    if binary is not None:
-        if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
-            module.fail_json(msg=f"nvidia_smi={binary} is not an executable file")
-    else:
-        binary = module.get_bin_path("nvidia-smi")
+    binary = find_binary(module, "nvidia_smi", "nvidia-smi")
 
     driver_version = None
     error = None

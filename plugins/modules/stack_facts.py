@@ -215,22 +215,15 @@ dpkg_query_path:
   sample: /usr/bin/dpkg-query
 """
 
-import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mlinabox.stack.plugins.module_utils import stack
-
-C_LOCALE = {"LANG": "C", "LC_ALL": "C"}
+from ansible_collections.mlinabox.stack.plugins.module_utils.binaries import C_LOCALE, find_binary
 
 
 def read_packages(module, root):
     """(installed packages, dpkg-query path) through dpkg-query; none without the binary."""
-    binary = module.params["dpkg_query"]
-    if binary is not None:
-        if not (os.path.isfile(binary) and os.access(binary, os.X_OK)):
-            module.fail_json(msg=f"dpkg_query={binary} is not an executable file")
-    else:
-        binary = module.get_bin_path("dpkg-query")
+    binary = find_binary(module, "dpkg_query", "dpkg-query")
     if binary is None:
         return {}, None
     admindir = stack.in_root(root, "/var/lib/dpkg")

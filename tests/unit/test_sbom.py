@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from ansible_collections.mlinabox.stack.plugins.module_utils import sbom, stack
+from ansible_collections.mlinabox.stack.plugins.module_utils import binaries, sbom, stack
 from ansible_collections.mlinabox.stack.plugins.modules import manifest_info
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sbom"
@@ -321,8 +321,8 @@ def module_args(root: Path, tmp_path: Path, **extra) -> dict:
 
 @pytest.fixture
 def dpkg(fake_commands, monkeypatch):
-    monkeypatch.setattr(manifest_info.os.path, "isfile", lambda path: True)
-    monkeypatch.setattr(manifest_info.os, "access", lambda path, mode: True)
+    monkeypatch.setattr(binaries.os.path, "isfile", lambda path: True)
+    monkeypatch.setattr(binaries.os, "access", lambda path, mode: True)
     fake_commands.add(lambda args: args[0] == "/usr/bin/dpkg-query", (0, LISTING + VENDOR_LINES, ""))
     return fake_commands
 
@@ -426,8 +426,8 @@ def test_without_dpkg_query_only_python_packages(run_module, fake_bin_paths, tre
 
 
 def test_failing_dpkg_query_fails(run_module, fake_commands, monkeypatch, tree, tmp_path):
-    monkeypatch.setattr(manifest_info.os.path, "isfile", lambda path: True)
-    monkeypatch.setattr(manifest_info.os, "access", lambda path, mode: True)
+    monkeypatch.setattr(binaries.os.path, "isfile", lambda path: True)
+    monkeypatch.setattr(binaries.os, "access", lambda path, mode: True)
     fake_commands.add(lambda args: True, (2, "", "dpkg-query: error: cannot access archive"))
     result = run_module(manifest_info.main, module_args(tree, tmp_path))
     assert result["failed"] and "dpkg-query failed (rc=2)" in result["msg"]
