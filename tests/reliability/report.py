@@ -49,7 +49,9 @@ HOW = {
         "`ansible-playbook playbooks/site.yml --check` with `inventories/local`'s settings (cpu profile) against "
         "a fresh test container with systemd, as the image comes (no apt package lists) and after `apt-get "
         "update`. Passed: no failed task, and /etc, /usr/local and dpkg's status unchanged. (On a converged host, "
-        "`--check` must report 0 changed: that is in `make test`, Molecule scenario `site`.)"),
+        "`--check` must report 0 changed: that is in `make test`, Molecule scenario `site`. The roles the cpu "
+        "profile leaves out run under `--check` on fresh hosts in `make test` too: the Molecule scenarios "
+        "`nvidia_stack`, `docker` and `desktop_apps` start with `check`.)"),
     "Security": (
         "One test container with systemd: site.yml with `inventories/local`'s settings (cpu profile; trimmed: "
         "the base environment only, no Docker) and the nvidia_driver role with Secure Boot on (fixture NVIDIA "
