@@ -56,7 +56,7 @@ images: ## Build the Debian 12/13 systemd test images (only when their recipe ch
 	bash tests/harness/build-images.sh
 
 fixture-repos: setup ## Build and serve the fixture vendor apt repositories on 127.0.0.1
-	$(BIN)/python tests/harness/fixture_repos/build.py
+	bash tests/harness/fixture-repos.sh
 	$(BIN)/python tests/harness/fixture_repos/serve.py start
 
 molecule: setup images fixture-repos ## One Molecule scenario: make molecule S=preflight

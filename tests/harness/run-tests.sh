@@ -74,7 +74,7 @@ fixture_server() { .venv/bin/python tests/harness/fixture_repos/serve.py "$1"; }
 setup venv make --no-print-directory setup
 setup docker-engine tests/harness/docker-engine.sh
 setup images tests/harness/build-images.sh
-setup fixture-repos .venv/bin/python tests/harness/fixture_repos/build.py --port "$MLBOX_FIXTURE_PORT"
+setup fixture-repos tests/harness/fixture-repos.sh --port "$MLBOX_FIXTURE_PORT"
 # Stop the fixture server at the end only if this run started it (another run may be using it).
 if ! fixture_server status >/dev/null 2>&1; then
   trap 'fixture_server stop >/dev/null 2>&1 || true' EXIT
