@@ -88,7 +88,7 @@ def armor(binary):
     encoded = base64.b64encode(binary).decode("ascii")
     lines = [encoded[i:i + 64] for i in range(0, len(encoded), 64)]
     checksum = base64.b64encode(crc24(binary).to_bytes(3, "big")).decode("ascii")
-    return "\n".join([_ARMOR_BEGIN, ""] + lines + ["=" + checksum, _ARMOR_END]) + "\n"
+    return "\n".join([_ARMOR_BEGIN, "", *lines, "=" + checksum, _ARMOR_END]) + "\n"
 
 
 def packets(binary):
@@ -255,8 +255,9 @@ def pin_matches(pin, version):
       "8.2.4.15-*+cuda11.4" matches 8.2.4.15-1+cuda11.4;
     - a pin with a "-" is a full version, with or without the epoch: "1.19.0-1", "5:29.0.0-1~debian.12~bookworm";
     - otherwise it is an upstream version: it matches that upstream version with any epoch and revision
-      (29.0.0 -> 5:29.0.0-1~debian.12~bookworm; 2.1.5 -> 2.1.5-1 and 2.1.5-1~ubuntu.24.04~noble), and a
-      packager's "~N" build suffix of it (20.10.8 -> 5:20.10.8~3-0~ubuntu-focal).
+      (29.0.0 -> 5:29.0.0-1~debian.12~bookworm; 2.1.5 -> 2.1.5-1 and 2.1.5-1~ubuntu.24.04~noble), a repack
+      (20.10.24 -> 20.10.24+dfsg1-1) and a packager's "~N" build suffix (20.10.8 -> 5:20.10.8~3-0~ubuntu-focal),
+      never a pre-release (1.0 does not match 1.0~rc1-1).
     """
     pin = str(pin).strip()
     epoch_less = version.split(":", 1)[1] if ":" in version else version
@@ -264,8 +265,10 @@ def pin_matches(pin, version):
         return fnmatch.fnmatchcase(version, pin) or fnmatch.fnmatchcase(epoch_less, pin)
     if "-" in pin:
         return pin in (version, epoch_less)
-    upstream = split_debian_version(version)[1]
-    return upstream == pin or (upstream.startswith(pin + "~") and upstream[len(pin) + 1:].isdigit())
+    # The upstream part ends at a "-" (the revision), a "+" (a repack such as +dfsg) or a packager's "~N" build
+    # number; "~rc1" and the like are other versions. (Docker 20.10's 5:20.10.8~3-0~ubuntu-focal has, for dpkg, the
+    # upstream version 20.10.8~3-0~ubuntu and the revision focal: the prefix rule reads it as it was meant.)
+    return re.match(re.escape(pin) + r"(~[0-9]+)?([-+]|$)", epoch_less) is not None
 
 
 def resolve_pin(pin, versions):
@@ -330,6 +333,21 @@ def parse_simulation(text):
     return actions
 
 
+def parse_dpkg_status(text):
+    """{package: {version, held}} of the installed packages in dpkg's status file (/var/lib/dpkg/status)."""
+    installed = {}
+    for stanza in text.split("\n\n"):
+        fields = {}
+        for line in stanza.splitlines():
+            if line[:1] not in (" ", "\t") and ":" in line:
+                key, _sep, value = line.partition(":")
+                fields[key] = value.strip()
+        want, _flag, state = (fields.get("Status", "") + "  ").split(" ", 2)
+        if fields.get("Package") and state.strip() == "installed":
+            installed[fields["Package"]] = {"version": fields.get("Version", ""), "held": want == "hold"}
+    return installed
+
+
 def parse_print_uris(text):
     """{(package, version): size in bytes} from `apt-get --print-uris -qq install`."""
     sizes = {}
@@ -362,7 +380,7 @@ def list_file_prefix(uri):
     if "@" in rest.split("/", 1)[0]:
         rest = rest.split("@", 1)[1]
     quoted = "".join(
-        "%%%02x" % ord(char) if char in _LIST_QUOTED or ord(char) <= 0x20 or ord(char) >= 0x7F else char
+        f"%{ord(char):02x}" if char in _LIST_QUOTED or ord(char) <= 0x20 or ord(char) >= 0x7F else char
         for char in rest.rstrip("/") + "/"
     )
     return quoted.replace("/", "_")

@@ -91,7 +91,8 @@ options:
         required: true
       version:
         description:
-          - The pin. An upstream version (C(2.1.5)), a full apt version (C(1.19.0-1)) or a glob (C(8.2.4.15-*+cuda11.4)).
+          - The pin. An upstream version (C(2.1.5)), a full apt version (C(1.19.0-1)) or a glob
+            (C(8.2.4.15-*+cuda11.4)).
           - Empty or missing takes the candidate apt would choose (only with O(simulate)).
         type: str
       repository:
@@ -123,7 +124,8 @@ options:
     type: bool
     default: true
   apt_root:
-    description: The host's apt configuration and state (C(<apt_root>/etc/apt), C(<apt_root>/var/lib/apt/lists)); for tests.
+    description:
+      - The host's apt configuration and state (C(<apt_root>/etc/apt), C(<apt_root>/var/lib/apt/lists)); for tests.
     type: path
     default: /
 attributes:
@@ -164,7 +166,8 @@ EXAMPLES = r"""
 
 - name: Install what resolved
   ansible.builtin.apt:
-    name: "{{ docker_repo.versions | dict2items | map(attribute='key') | zip(docker_repo.versions.values()) | map('join', '=') }}"
+    name: "{{ docker_repo.versions | dict2items | map(attribute='key')
+              | zip(docker_repo.versions.values()) | map('join', '=') }}"
 
 - name: Plan a run without changing anything (with distribution packages and dependencies)
   mlinabox.stack.vendor_apt:
@@ -185,6 +188,13 @@ available:
   description: Every version each requested package has in the sources read (newest first), by package.
   returned: always
   type: dict
+requested:
+  description:
+    - The packages as given, each with C(name), C(version) (the pin), C(repository), C(variable) and C(resolved):
+      the resolved pin, the version the plan installs, or the installed version (empty when none of these).
+  returned: always
+  type: list
+  elements: dict
 unresolved:
   description: The pins that did not resolve (only with O(fail_on_unresolved=false)), each with its message.
   returned: always
@@ -206,7 +216,9 @@ simulation_error:
   returned: always
   type: str
 repositories:
-  description: Each repository with C(name), C(source_file), C(keyring), C(fingerprint) and C(changed).
+  description:
+    - Each repository with C(name), C(title), C(uri) (without credentials), C(suites), C(components), C(source_file),
+      C(keyring), C(fingerprint) and C(changed).
   returned: always
   type: list
   elements: dict
@@ -226,6 +238,7 @@ from ansible_collections.mlinabox.stack.plugins.module_utils.apt_state import (
     list_file_prefix,
     nearest_versions,
     normalise_fingerprint,
+    parse_dpkg_status,
     parse_madison,
     parse_print_uris,
     parse_simulation,
@@ -237,22 +250,21 @@ from ansible_collections.mlinabox.stack.plugins.module_utils.apt_state import (
 )
 from ansible_collections.mlinabox.stack.plugins.module_utils.binaries import C_LOCALE
 
-SOURCE_HEADER = "# Written by mlinabox.stack.vendor_apt: {title}. Changes here are replaced on the next run.\n"
-
 
 def source_text(repo, keyring):
-    """A deb822 source for `repo` whose signature is checked with `keyring`."""
-    lines = [
-        "Types: deb",
-        "URIs: " + repo["uri"],
-        "Suites: " + " ".join(repo["suites"]),
+    """A deb822 source for `repo` whose signature is checked with `keyring`: the same fields, in the same order,
+    as ansible.builtin.deb822_repository writes them (its sorted option names), so that a source it wrote is
+    taken over without a change."""
+    fields = [
+        ("Architectures", " ".join(repo["architectures"])),
+        ("Components", " ".join(repo["components"])),
+        ("X-Repolib-Name", repo["name"]),
+        ("Signed-By", keyring),
+        ("Suites", " ".join(repo["suites"])),
+        ("Types", "deb"),
+        ("URIs", repo["uri"]),
     ]
-    if repo["components"]:
-        lines.append("Components: " + " ".join(repo["components"]))
-    if repo["architectures"]:
-        lines.append("Architectures: " + " ".join(repo["architectures"]))
-    lines.append("Signed-By: " + keyring)
-    return SOURCE_HEADER.format(title=repo["title"]) + "\n".join(lines) + "\n"
+    return "".join(f"{name}: {value}\n" for name, value in fields if value)
 
 
 def variable(repo, key, default):
@@ -267,8 +279,8 @@ class VendorApt:
         self.etc = os.path.join(self.root, "etc/apt")
         self.lists = os.path.join(self.root, "var/lib/apt/lists")
         self.repos = []
-        for repo in self.params["repositories"]:
-            repo = dict(repo)
+        for given in self.params["repositories"]:
+            repo = dict(given)
             repo["title"] = repo.get("title") or repo["name"]
             repo["uri"] = repo["uri"].rstrip("/") if repo["suites"] != ["/"] else repo["uri"].rstrip("/") + "/"
             repo["source_file"] = os.path.join(self.etc, "sources.list.d", repo["name"] + ".sources")
@@ -305,44 +317,41 @@ class VendorApt:
 
     # ---------------------------------------------------------------- keys
     def read_key(self, repo):
+        title = repo["title"]
         if repo.get("key_file"):
             try:
                 with open(repo["key_file"], "rb") as handle:
                     return handle.read()
             except OSError as err:
-                self.fail("Could not read the key file %s for %s: %s. Nothing was changed."
-                          % (repo["key_file"], repo["title"], err))
+                self.fail(f"Could not read the key file {repo['key_file']} for {title}: {err}. Nothing was changed.")
         if not repo.get("key_url"):
-            self.fail("%s: neither key_url nor key_file is set." % repo["title"])
+            self.fail(f"{title}: neither key_url nor key_file is set.")
         response, info = fetch_url(self.module, repo["key_url"], timeout=30)
         if response is None or info.get("status") != 200:
             self.fail(
-                "Could not download the key of %s from %s (%s): %s. Check the URL, the network and the proxy (the "
-                "download honours the play's http_proxy/https_proxy environment). Nothing was changed."
-                % (repo["title"], variable(repo, "key_url", "key_url"), redact_uri(repo["key_url"]),
-                   info.get("msg", "no answer"))
+                f"Could not download the key of {title} from {variable(repo, 'key_url', 'key_url')} "
+                f"({redact_uri(repo['key_url'])}): {info.get('msg', 'no answer')}. Check the URL, the network and the "
+                "proxy (the download honours the play's http_proxy/https_proxy environment). Nothing was changed."
             )
         return response.read()
 
     def verify_key(self, repo, data):
-        fpr_var = variable(repo, "key_fingerprint", "key_fingerprint")
-        if not (len(repo["fingerprint"]) in (40, 64) and all(c in "0123456789ABCDEF" for c in repo["fingerprint"])):
-            self.fail("%s is %r, which is not a full fingerprint (40 or 64 hexadecimal digits). Nothing was changed."
-                      % (fpr_var, repo["key_fingerprint"]))
+        title, fpr, fpr_var = repo["title"], repo["fingerprint"], variable(repo, "key_fingerprint", "key_fingerprint")
+        url_var = variable(repo, "key_url", "key_url")
+        if not (len(fpr) in (40, 64) and all(c in "0123456789ABCDEF" for c in fpr)):
+            self.fail(f"{fpr_var} is {repo['key_fingerprint']!r}, which is not a full fingerprint (40 or 64 "
+                      "hexadecimal digits, spaces allowed). Nothing was changed.")
         where = redact_uri(repo.get("key_url") or repo.get("key_file") or "")
         try:
-            key, found = select_key(data, repo["fingerprint"])
+            key, found = select_key(data, fpr)
         except KeyFormatError as err:
-            self.fail("The key of %s from %s (%s) is not an OpenPGP public key: %s. Nothing was changed. Check %s."
-                      % (repo["title"], variable(repo, "key_url", "key_url"), where, err,
-                         variable(repo, "key_url", "key_url")))
+            self.fail(f"The key of {title} from {url_var} ({where}) is not an OpenPGP public key: {err}. "
+                      f"Nothing was changed. Check {url_var}.")
         if key is None:
             self.fail(
-                "The key of %s from %s (%s) has the primary key fingerprint(s) %s, but %s is %s. The key was not "
-                "installed and nothing was changed. Check %s, or set %s to the fingerprint that the repository's "
-                "owner publishes."
-                % (repo["title"], variable(repo, "key_url", "key_url"), where, ", ".join(found), fpr_var,
-                   repo["fingerprint"], variable(repo, "key_url", "key_url"), fpr_var)
+                f"The key of {title} from {url_var} ({where}) has the primary key fingerprint(s) {', '.join(found)}, "
+                f"but {fpr_var} is {fpr}. The key was not installed and nothing was changed. Check {url_var}, or set "
+                f"{fpr_var} to the fingerprint that the repository's owner publishes."
             )
         return key
 
@@ -377,12 +386,12 @@ class VendorApt:
                 if path == os.path.join(self.etc, "sources.list"):
                     shutil.copyfile(path, os.path.join(self.tmp, "sources.list"))
                 else:
-                    shutil.copyfile(path, os.path.join(self.tmp, "sources.list.d", "%02d-%s" % (index, name)))
+                    shutil.copyfile(path, os.path.join(self.tmp, "sources.list.d", f"{index:02d}-{name}"))
         for repo in self.repos:
             trial_key = os.path.join(self.tmp, "keys", repo["name"] + ".gpg")
             with open(trial_key, "wb") as handle:
                 handle.write(repo["key"])
-            with open(os.path.join(self.tmp, "sources.list.d", "vendor-%s.sources" % repo["name"]), "w",
+            with open(os.path.join(self.tmp, "sources.list.d", "vendor-{}.sources".format(repo["name"])), "w",
                       encoding="utf-8") as handle:
                 handle.write(source_text(repo, trial_key))
         # The host's lists for the same sources make the update a conditional fetch (If-Modified-Since).
@@ -404,25 +413,20 @@ class VendorApt:
             shutil.copy2(path, target)
 
     def update(self):
-        argv = [self.apt_get, "update", "-q"] + self.options() + ["-o", "APT::Update::Error-Mode=any"]
+        argv = [self.apt_get, "update", "-q", *self.options(), "-o", "APT::Update::Error-Mode=any"]
         rc, out, err = self.run(argv)
         if rc == 0:
             return
-        problems = " ".join(line.strip() for line in err.splitlines() if line.strip()[:2] in ("E:", "W:")) or err.strip()
+        lines = [line.strip() for line in err.splitlines()]
+        problems = " ".join(line for line in lines if line[:2] in ("E:", "W:")) or err.strip()
         named = failing_repositories(err + out, [repo["uri"] for repo in self.repos])
-        messages = []
-        for repo in self.repos:
-            if repo["uri"] not in named:
-                continue
-            messages.append(
-                "%s at %s (%s %s) could not be read with the key %s. Check %s (and the network or proxy); if the "
-                "repository is signed by another key, set %s and %s to that key."
-                % (repo["title"], redact_uri(repo["uri"]), " ".join(repo["suites"]), " ".join(repo["components"]),
-                   repo["fingerprint"], variable(repo, "uri", "its URI"), variable(repo, "key_url", "key_url"),
-                   variable(repo, "key_fingerprint", "key_fingerprint"))
-            )
-        if not messages:
-            messages.append("The host's apt sources could not be read (check the distribution mirror and the proxy).")
+        messages = [
+            f"{repo['title']} at {redact_uri(repo['uri'])} ({' '.join(repo['suites'] + repo['components'])}) could not "
+            f"be read with the key {repo['fingerprint']}. Check {variable(repo, 'uri', 'its URI')} (and the network or "
+            f"proxy); if the repository is signed by another key, set {variable(repo, 'key_url', 'key_url')} and "
+            f"{variable(repo, 'key_fingerprint', 'key_fingerprint')} to that key."
+            for repo in self.repos if repo["uri"] in named
+        ] or ["The host's apt sources could not be read (check the distribution mirror and the proxy)."]
         self.fail(" ".join(messages) + " apt said: " + problems + " Nothing under /etc/apt was changed.",
                   apt_stderr=err)
 
@@ -433,27 +437,27 @@ class VendorApt:
         names = sorted(set(pkg["name"] for pkg in packages))
         available = {}
         if names:
-            rc, out, err = self.run([self.apt_cache] + self.options() + ["madison"] + names)
+            rc, out, err = self.run([self.apt_cache, *self.options(), "madison", *names])
             if rc != 0 and not out:
-                self.fail("apt-cache madison failed: %s" % err.strip())
+                self.fail(f"apt-cache madison failed: {err.strip()}")
             available = parse_madison(out)
         versions, unresolved, listing = {}, [], {}
         for pkg in packages:
             name, pin = pkg["name"], (pkg.get("version") or "").strip()
             repo = repos.get(pkg.get("repository")) if pkg.get("repository") else None
             if pkg.get("repository") and repo is None:
-                self.fail("packages: %s names the repository %s, which is not among the repositories."
-                          % (name, pkg["repository"]))
+                self.fail(f"packages: {name} names the repository {pkg['repository']}, which is not among the "
+                          "repositories.")
             entries = available.get(name, [])
             if repo is not None:
                 entries = [entry for entry in entries if entry[1].startswith(repo["uri"].rstrip("/"))]
             found = sort_debian_versions(set(version for version, _where in entries), reverse=True)
             listing[name] = found
-            where = ("%s (%s)" % (repo["title"], redact_uri(repo["uri"]))) if repo else "the apt sources read"
+            where = ("{} ({})".format(repo["title"], redact_uri(repo["uri"]))) if repo else "the apt sources read"
             what = pkg.get("variable") or ("the pin of " + name)
             if not found:
                 unresolved.append({"package": name, "version": pin, "variable": pkg.get("variable"),
-                                   "msg": "%s: %s has no package %s." % (what, where, name)})
+                                   "msg": f"{what}: {where} has no package {name}."})
                 continue
             if not pin:
                 continue
@@ -462,16 +466,40 @@ class VendorApt:
                 nearest = nearest_versions(pin, found)
                 unresolved.append({
                     "package": name, "version": pin, "variable": pkg.get("variable"), "nearest": nearest,
-                    "msg": "%s: %s=%s is not in %s; the nearest versions there are %s (%d in all)."
-                           % (what, name, pin, where, ", ".join(nearest), len(found)),
+                    "msg": f"{what}: {name}={pin} is not in {where}; the nearest versions there are "
+                           f"{', '.join(nearest)} ({len(found)} in all).",
                 })
                 continue
             versions[name] = resolved
         return versions, unresolved, listing
 
+    def installed(self):
+        try:
+            with open(os.path.join(self.root, "var/lib/dpkg/status"), encoding="utf-8", errors="replace") as handle:
+                return parse_dpkg_status(handle.read())
+        except OSError:
+            return {}
+
+    def requested(self, versions, plan):
+        """The packages as asked, each with the version the run would leave: the resolved pin, what the plan
+        installs, or what is installed."""
+        installed, planned = self.installed(), dict((row["package"], row["version"]) for row in plan)
+        rows = []
+        for pkg in self.params["packages"]:
+            name = pkg["name"]
+            resolved = versions.get(name) or planned.get(name) or installed.get(name, {}).get("version", "")
+            rows.append(dict(name=name, version=pkg.get("version") or "", repository=pkg.get("repository") or "",
+                             variable=pkg.get("variable") or "", resolved=resolved))
+        return rows
+
     def simulate(self, versions):
+        # An unpinned package that is installed stays as it is (as ansible.builtin.apt's state: present leaves it);
+        # apt-get install would upgrade it.
+        installed = self.installed()
         requested = []
         for pkg in self.params["packages"]:
+            if pkg["name"] not in versions and pkg["name"] in installed:
+                continue
             spec = pkg["name"] + ("=" + versions[pkg["name"]] if pkg["name"] in versions else "")
             if spec not in requested:
                 requested.append(spec)
@@ -479,13 +507,13 @@ class VendorApt:
             return [], None
         common = [self.apt_get, "install", "-y", "--allow-downgrades", "--allow-change-held-packages",
                   "-o", "APT::Install-Recommends=" + ("true" if self.params["install_recommends"] else "false")]
-        rc, out, err = self.run(common[:2] + ["-s", "-q"] + common[2:] + self.options() + requested)
+        rc, out, err = self.run([*common[:2], "-s", "-q", *common[2:], *self.options(), *requested])
         if rc != 0:
             lines = [line.strip() for line in (out + "\n" + err).splitlines()
                      if line.strip() and not line.startswith(("Reading", "Building", "NOTE", "This is only"))]
-            return [], "apt cannot install %s together: %s" % (", ".join(requested), " ".join(lines[-12:]))
+            return [], "apt cannot install {} together: {}".format(", ".join(requested), " ".join(lines[-12:]))
         plan = parse_simulation(out)
-        rc, out, _err = self.run(common + ["--print-uris", "-qq"] + self.options() + requested)
+        rc, out, _err = self.run([*common, "--print-uris", "-qq", *self.options(), *requested])
         sizes = parse_print_uris(out) if rc == 0 else {}
         asked = set(spec.split("=", 1)[0] for spec in requested)
         for row in plan:
@@ -510,13 +538,19 @@ class VendorApt:
             os.rename(scratch, path)
         return True
 
+    @staticmethod
+    def describe(repo, changed):
+        return dict(name=repo["name"], title=repo["title"], uri=redact_uri(repo["uri"]), suites=repo["suites"],
+                    components=repo["components"], source_file=repo["source_file"], keyring=repo["keyring"],
+                    fingerprint=repo["fingerprint"], changed=changed)
+
     def install_sources(self):
         results = []
         for repo in self.repos:
             changed = self.write(repo["keyring"], keyring_bytes(repo["key"], repo["keyring"]), 0o644)
-            changed = self.write(repo["source_file"], source_text(repo, repo["keyring"]).encode("utf-8"), 0o644) or changed
-            results.append(dict(name=repo["name"], source_file=repo["source_file"], keyring=repo["keyring"],
-                                fingerprint=repo["fingerprint"], changed=changed))
+            source = source_text(repo, repo["keyring"]).encode("utf-8")
+            changed = self.write(repo["source_file"], source, 0o644) or changed
+            results.append(self.describe(repo, changed))
         if not self.module.check_mode:
             # The lists that the trial read are apt's cache for these sources: apt needs no update to use them.
             os.makedirs(self.lists, exist_ok=True)
@@ -534,6 +568,7 @@ class VendorApt:
             if self.params["simulate"] and not unresolved:
                 plan, simulation_error = self.simulate(versions)
             result = dict(changed=False, versions=versions, available=listing, unresolved=unresolved, plan=plan,
+                          requested=self.requested(versions, plan),
                           download_size=sum(row.get("size") or 0 for row in plan),
                           simulation_error=simulation_error or "", repositories=[])
             if (unresolved or simulation_error) and self.params["fail_on_unresolved"]:
@@ -544,9 +579,7 @@ class VendorApt:
                 result["repositories"] = self.install_sources()
                 result["changed"] = any(item["changed"] for item in result["repositories"])
             else:
-                result["repositories"] = [dict(name=repo["name"], source_file=repo["source_file"],
-                                               keyring=repo["keyring"], fingerprint=repo["fingerprint"], changed=False)
-                                          for repo in self.repos]
+                result["repositories"] = [self.describe(repo, False) for repo in self.repos]
             return result
         finally:
             self.cleanup()

@@ -29,6 +29,18 @@ def suffix(host):
     return f"-1~debian.{host.system_info.release.split('.')[0]}~{host.system_info.codename}"
 
 
+def newest_in_index(host, package, upstream):
+    """The newest version of `package` in the host's apt index whose upstream version is `upstream`."""
+    versions = [line.split("|")[1].strip() for line in host.check_output("apt-cache madison %s", package).splitlines()]
+    matching = [v for v in versions if v.split(":")[-1].rsplit("-", 1)[0] == upstream]
+    assert matching, versions
+    best = matching[0]
+    for version in matching[1:]:
+        if host.run("dpkg --compare-versions %s gt %s", version, best).rc == 0:
+            best = version
+    return best
+
+
 def primary_fingerprints(host, path):
     out = host.check_output(
         "d=$(mktemp -d); GNUPGHOME=$d gpg --batch --quiet --show-keys --with-colons %s; rm -rf $d", path
@@ -109,7 +121,9 @@ def test_apt_reads_both_repositories(host):
 def test_docker_ce_pinned_to_the_older_release_and_held(host):
     wanted = {name: "5:28.5.1" + suffix(host) for name in DOCKER_CE}
     wanted.update({name: version + suffix(host) for name, version in PLUGINS.items()})
-    wanted["containerd.io"] = "1.7.28-1"
+    # containerd.io's packaging suffix changed at 1.7.28 (1.7.27-1, then 1.7.28-1~debian.12~bookworm; trixie
+    # even 1.7.28-2~debian.13~trixie): the role pins 1.7.28 and takes the newest such version the index has.
+    wanted["containerd.io"] = newest_in_index(host, "containerd.io", "1.7.28")
     out = host.check_output("dpkg-query --show --showformat='${Package} ${Version}\\n' " + " ".join(wanted))
     installed = dict(line.split() for line in out.splitlines())
     assert installed == wanted

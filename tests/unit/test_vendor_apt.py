@@ -1,0 +1,170 @@
+"""Unit tests of the vendor_apt module: apt-get and apt-cache answered from recordings (fixtures/apt)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from ansible_collections.mlinabox.stack.plugins.modules import vendor_apt
+
+APT = Path(__file__).resolve().parent / "fixtures" / "apt"
+FPR_A = "23D27C3B8EEAAF5D782145E7E94C43F01BDC03AB"
+FPR_B = "358A7CC67F7E90304B9BBC380D3F911AC3466B72"
+URI = "http://127.0.0.1:8765/linux/debian"
+
+
+@pytest.fixture
+def root(tmp_path):
+    """An apt root with the host's sources, a dpkg status and no vendor source yet."""
+    (tmp_path / "etc/apt/sources.list.d").mkdir(parents=True)
+    (tmp_path / "etc/apt/sources.list.d/debian.sources").write_text(
+        "Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm\nComponents: main\n")
+    (tmp_path / "etc/apt/sources.list.d/docker.list").write_text(f"deb [signed-by=/old.gpg] {URI} bookworm stable\n")
+    (tmp_path / "var/lib/apt/lists").mkdir(parents=True)
+    (tmp_path / "var/lib/dpkg").mkdir(parents=True)
+    (tmp_path / "var/lib/dpkg/status").write_text(
+        "Package: jq\nStatus: install ok installed\nVersion: 1.6-2.1+deb12u1\n")
+    return tmp_path
+
+
+def args(root, key_file=APT / "key-a.asc", fingerprint=FPR_A, **extra):
+    base = {
+        "repositories": [{
+            "name": "docker", "title": "Docker CE", "uri": URI + "/", "suites": ["bookworm"],
+            "components": ["stable"], "architectures": ["amd64"], "key_file": str(key_file),
+            "key_fingerprint": fingerprint, "keyring": str(root / "etc/apt/keyrings/docker.asc"),
+            "variables": {"uri": "docker_repo_url", "key_url": "docker_repo_key_url",
+                          "key_fingerprint": "docker_repo_key_fingerprint"},
+        }],
+        "packages": [
+            {"name": "docker-ce", "version": "29.0.0", "repository": "docker", "variable": "docker_version"},
+            {"name": "containerd.io", "version": "1.7.28", "repository": "docker",
+             "variable": "docker_containerd_version"},
+        ],
+        "apt_root": str(root),
+    }
+    base.update(extra)
+    return base
+
+
+@pytest.fixture
+def apt(fake_commands, fake_bin_paths):
+    fake_bin_paths.update({"apt-get": "/usr/bin/apt-get", "apt-cache": "/usr/bin/apt-cache"})
+    madison = (APT / "madison-bookworm.txt").read_text()
+    fake_commands.add(lambda a: a[:2] == ["/usr/bin/apt-get", "update"], (0, "", ""))
+    fake_commands.add(lambda a: a[0] == "/usr/bin/apt-cache" and "madison" in a, (0, madison, ""))
+    fake_commands.add(lambda a: "-s" in a, (0, (APT / "simulate-bookworm.txt").read_text(), ""))
+    fake_commands.add(lambda a: "--print-uris" in a, (0, (APT / "print-uris-bookworm.txt").read_text(), ""))
+    return fake_commands
+
+
+def private_dir(call):
+    """The private state's directory, from an apt call's -o Dir::State::Lists=<tmp>/lists."""
+    option = next(arg for arg in call["args"] if arg.startswith("Dir::State::Lists="))
+    return Path(option.split("=", 1)[1]).parent
+
+
+def test_resolves_upstream_pins_and_writes_key_and_source(root, apt, run_module):
+    result = run_module(vendor_apt.main, args(root))
+    assert result["versions"] == {"docker-ce": "5:29.0.0-1~debian.12~bookworm", "containerd.io": "1.7.28-1"}
+    assert result["changed"] is True
+    source = (root / "etc/apt/sources.list.d/docker.sources").read_text()
+    assert f"URIs: {URI}\n" in source and "Suites: bookworm\n" in source and "Components: stable\n" in source
+    assert f"Signed-By: {root}/etc/apt/keyrings/docker.asc\n" in source
+    assert (root / "etc/apt/keyrings/docker.asc").read_text().startswith("-----BEGIN PGP PUBLIC KEY BLOCK-----")
+    # The private state read the vendor source with the downloaded key, and was removed afterwards.
+    update = next(call for call in apt.calls if call["args"][1] == "update")
+    assert "APT::Update::Error-Mode=any" in update["args"]
+    assert not private_dir(update).exists()
+
+
+def test_a_second_run_changes_nothing(root, apt, run_module):
+    run_module(vendor_apt.main, args(root))
+    assert run_module(vendor_apt.main, args(root))["changed"] is False
+
+
+def test_check_mode_reports_the_change_and_writes_nothing(root, apt, run_module):
+    result = run_module(vendor_apt.main, args(root), check_mode=True)
+    assert result["changed"] is True
+    assert result["versions"]["containerd.io"] == "1.7.28-1"
+    assert not (root / "etc/apt/sources.list.d/docker.sources").exists()
+    assert not (root / "etc/apt/keyrings").exists()
+
+
+def test_a_pin_the_repository_lacks_fails_before_any_change(root, apt, run_module):
+    arguments = args(root)
+    arguments["packages"][1]["version"] = "2.1.6"
+    result = run_module(vendor_apt.main, arguments)
+    assert result["failed"]
+    assert ("docker_containerd_version: containerd.io=2.1.6 is not in Docker CE (http://127.0.0.1:8765/linux/debian); "
+            "the nearest versions there are 2.1.5-1, 1.7.28-1 (2 in all).") in result["msg"]
+    assert not (root / "etc/apt/sources.list.d/docker.sources").exists()
+
+
+def test_unresolved_pins_are_returned_when_asked(root, apt, run_module):
+    arguments = args(root, state="resolved", fail_on_unresolved=False)
+    arguments["packages"].append({"name": "docker-model-plugin", "version": "1.0", "repository": "docker"})
+    result = run_module(vendor_apt.main, arguments)
+    assert not result.get("failed")
+    assert [item["package"] for item in result["unresolved"]] == ["docker-model-plugin"]
+    assert "has no package docker-model-plugin" in result["unresolved"][0]["msg"]
+
+
+def test_a_key_with_another_fingerprint_is_refused_before_apt_runs(root, apt, run_module):
+    result = run_module(vendor_apt.main, args(root, key_file=APT / "key-b.gpg"))
+    assert result["failed"]
+    assert f"has the primary key fingerprint(s) {FPR_B}, but docker_repo_key_fingerprint is {FPR_A}" in result["msg"]
+    assert apt.calls == []
+
+
+def test_a_short_fingerprint_is_refused(root, apt, run_module):
+    result = run_module(vendor_apt.main, args(root, fingerprint="0EBF CD88"))
+    assert "docker_repo_key_fingerprint is '0EBF CD88', which is not a full fingerprint" in result["msg"]
+
+
+def test_an_unreadable_repository_names_its_variables(root, fake_commands, fake_bin_paths, run_module):
+    fake_bin_paths.update({"apt-get": "/usr/bin/apt-get", "apt-cache": "/usr/bin/apt-cache"})
+    fake_commands.add(lambda a: a[1] == "update", (100, "", (APT / "update-wrong-key.txt").read_text()))
+    result = run_module(vendor_apt.main, args(root))
+    assert result["failed"]
+    assert ("Docker CE at http://127.0.0.1:8765/linux/debian (bookworm stable) could not be read with the key"
+            in result["msg"])
+    assert "set docker_repo_key_url and docker_repo_key_fingerprint to that key" in result["msg"]
+    assert "Nothing under /etc/apt was changed" in result["msg"]
+    assert not (root / "etc/apt/sources.list.d/docker.sources").exists()
+
+
+def test_the_plan_simulates_with_the_hosts_sources_but_not_their_copy_of_the_vendor_source(root, apt, run_module):
+    arguments = args(root, state="resolved", distribution_sources=True, simulate=True)
+    arguments["packages"] += [{"name": "curl"}, {"name": "jq"}]
+
+    copied = {}
+
+    def sources_seen(argv):
+        parts = private_dir({"args": argv}) / "sources.list.d"
+        copied.update({path.name: path.read_text() for path in parts.iterdir()})
+        return (0, "", "")
+
+    apt.answers.insert(0, (lambda a: a[1] == "update", sources_seen))
+    result = run_module(vendor_apt.main, arguments)
+    assert result["changed"] is False
+    assert sorted(copied) == ["00-debian.sources", "vendor-docker.sources"]   # docker.list names the same URI
+    simulate = next(call for call in apt.calls if "-s" in call["args"])
+    assert "docker-ce=5:29.0.0-1~debian.12~bookworm" in simulate["args"]
+    assert "curl" in simulate["args"] and "jq" not in simulate["args"]   # jq is installed: left as it is
+    rows = {row["package"]: row for row in result["plan"]}
+    assert rows["containerd.io"]["size"] == 1058 and rows["containerd.io"]["requested"] is True
+    assert rows["docker.io"]["action"] == "remove"
+    assert result["download_size"] == sum(row["size"] or 0 for row in result["plan"])
+
+
+def test_packages_that_cannot_be_installed_together_are_refused(root, fake_commands, fake_bin_paths, run_module):
+    fake_bin_paths.update({"apt-get": "/usr/bin/apt-get", "apt-cache": "/usr/bin/apt-cache"})
+    fake_commands.add(lambda a: a[1] == "update", (0, "", ""))
+    fake_commands.add(lambda a: a[0] == "/usr/bin/apt-cache", (0, (APT / "madison-bookworm.txt").read_text(), ""))
+    fake_commands.add(lambda a: "-s" in a, (100, (APT / "simulate-conflict.txt").read_text(), ""))
+    result = run_module(vendor_apt.main, args(root, state="resolved", simulate=True))
+    assert result["failed"]
+    assert ("apt cannot install docker-ce=5:29.0.0-1~debian.12~bookworm, containerd.io=1.7.28-1 together"
+            in result["msg"])
+    assert "Conflicts: docker-ce" in result["msg"]
