@@ -23,6 +23,7 @@ REPO = HERE.parents[1]
 IMAGE = os.environ.get("MLBOX_TEST_IMAGE", "mlbox-test/debian:12")
 # bad_input.yml and one bad_input_<role>.yml per role, all in the same format.
 CASES = [case for table in sorted(HERE.glob("bad_input*.yml")) for case in yaml.safe_load(table.read_text())]
+FIXTURE_VARS = REPO / "build" / "fixture-repos" / "vars.yml"
 SNAPSHOT = (
     "find /etc /usr/local /var/lib/dpkg/status -xdev -type f -print0 | sort -z | xargs -0 sha256sum"
 )
@@ -69,10 +70,13 @@ def test_bad_input_fails_before_any_change(container, case, tmp_path):
         before = docker("exec", container, "sh", "-c", SNAPSHOT).stdout
         extra_vars = tmp_path / "vars.json"
         extra_vars.write_text(json.dumps(case.get("vars") or {}))
+        # The fixture repositories' variables (fixture_docker_base_url, ...), for cases that point a role at them.
+        fixture_vars = ["-e", f"@{FIXTURE_VARS}"] if FIXTURE_VARS.exists() else []
         cmd = [
             str(REPO / ".venv/bin/ansible-playbook"),
             "-i", f"{container},",
             "-c", "community.docker.docker",
+            *fixture_vars,
             "-e", f"@{extra_vars}",
             str(HERE / "playbooks" / case["playbook"]),
         ]
