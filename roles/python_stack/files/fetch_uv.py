@@ -36,13 +36,13 @@ class Links(html.parser.HTMLParser):
 
 
 def wanted(name, version, arch):
-    return re.match(r"^uv-%s-py3-none-(manylinux|musllinux)[0-9a-z_.]*_%s\.whl$" % (re.escape(version), re.escape(arch)),
-                    name) is not None
+    pattern = rf"^uv-{re.escape(version)}-py3-none-(manylinux|musllinux)[0-9a-z_.]*_{re.escape(arch)}\.whl$"
+    return re.match(pattern, name) is not None
 
 
 def from_find_links(dirs, version, arch):
     for directory in dirs:
-        for path in sorted(glob.glob(os.path.join(directory, "uv-%s-*.whl" % version))):
+        for path in sorted(glob.glob(os.path.join(directory, f"uv-{version}-*.whl"))):
             if wanted(os.path.basename(path), version, arch):
                 with open(path, "rb") as handle:
                     return handle.read(), path
@@ -59,17 +59,17 @@ def from_index(index, version, arch):
         url = urllib.parse.urljoin(base, href)
         name = urllib.parse.unquote(urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1])
         if wanted(name, version, arch):
-            candidates.append((name.startswith("uv-%s-py3-none-musllinux" % version), url))
+            candidates.append((name.startswith(f"uv-{version}-py3-none-musllinux"), url))
     if not candidates:
-        sys.exit("no uv %s wheel for %s on %s" % (version, arch, base))
+        sys.exit(f"no uv {version} wheel for {arch} on {base}")
     url = sorted(candidates)[0][1]
     fragment = urllib.parse.urlsplit(url).fragment
     if not fragment.startswith("sha256="):
-        sys.exit("the index %s gives no sha256 for %s: refused" % (base, url))
+        sys.exit(f"the index {base} gives no sha256 for {url}: refused")
     with urllib.request.urlopen(url.split("#", 1)[0], timeout=300) as response:
         data = response.read()
     if hashlib.sha256(data).hexdigest() != fragment.split("=", 1)[1]:
-        sys.exit("the sha256 of %s does not match the index's" % url)
+        sys.exit(f"the sha256 of {url} does not match the index's")
     return data, url
 
 
@@ -82,9 +82,9 @@ def main():
     with open(wheel, "wb") as handle:
         handle.write(data)
     with zipfile.ZipFile(wheel) as archive:
-        member = "uv-%s.data/scripts/uv" % version
+        member = f"uv-{version}.data/scripts/uv"
         if member not in archive.namelist():
-            sys.exit("%s has no %s" % (where, member))
+            sys.exit(f"{where} has no {member}")
         target = os.path.join(dest, "uv")
         with archive.open(member) as source, open(target, "wb") as handle:
             handle.write(source.read())
