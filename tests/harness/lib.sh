@@ -12,7 +12,7 @@ as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# Install Debian packages that are missing (by package name); runs apt-get update once.
+# Install Debian packages that are missing (by package name); runs apt-get update once, waiting for apt's locks.
 ensure_debs() {
   local missing=() pkg
   for pkg in "$@"; do
@@ -20,6 +20,8 @@ ensure_debs() {
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing ${missing[*]}"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Another apt or dpkg (unattended-upgrades, a second test run) may hold the locks: wait for them (10 min).
+  as_root apt-get -o DPkg::Lock::Timeout=600 update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq \
+    --no-install-recommends "${missing[@]}" >/dev/null
 }
