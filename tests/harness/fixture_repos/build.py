@@ -328,6 +328,11 @@ def expand_recipe(recipe: dict[str, Any], base_url: str,
             raise BuildError(f"{rid}: layout must be 'flat' or 'dists'")
         if layout == "dists" and not (repo.get("pool") and repo.get("component")):
             raise BuildError(f"{rid}: a 'dists' repository needs 'pool' and 'component'")
+        known = {str(n) for ri in repo.get("instances") or [] for n in (ri.get("path", "."), ri.get("suite")) if n}
+        for gi, group in enumerate(repo.get("groups") or []):
+            unknown_sel = {str(sel) for sel in group.get("only") or []} - known
+            if unknown_sel:
+                raise BuildError(f"{rid}: group {gi + 1}: 'only' names no instance: {sorted(unknown_sel)}")
         for raw_instance in repo.get("instances") or []:
             path = posixpath.normpath(posixpath.join(repo["path"], raw_instance.get("path", ".")))
             suite = raw_instance.get("suite") if layout == "dists" else None
@@ -337,7 +342,11 @@ def expand_recipe(recipe: dict[str, Any], base_url: str,
             instance = Instance(repo, path, suite, url)
             inst_vars = {**globals_, **{k: str(v) for k, v in (raw_instance.get("vars") or {}).items()},
                          "REPO_URL": url, "SUITE": suite or ""}
+            names = {raw_instance.get("path", "."), *([suite] if suite else [])}
             for gi, group in enumerate(repo.get("groups") or []):
+                only = group.get("only")
+                if only is not None and not names & {str(sel) for sel in only}:
+                    continue  # the group is for other instances (by instance path or suite)
                 for row in group.get("matrix") or [{}]:
                     variables = {**inst_vars, **{k: str(v) for k, v in row.items()}}
                     for pi, raw in enumerate(group.get("packages") or []):
