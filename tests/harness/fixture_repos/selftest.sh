@@ -144,9 +144,10 @@ apt_root() {
       echo "Signed-By: $keyring"
     } >"$root/sources.list.d/fixture-$n.sources"
   done
-  while read -r pkg; do
+  # docker.io is only an alternative (nvidia-docker2) and conflicts with docker-ce: not installed.
+  grep -vx docker.io "$OUT/distro-packages.txt" | while read -r pkg; do
     printf 'Package: %s\nStatus: install ok installed\nVersion: 999:1\nArchitecture: amd64\nMaintainer: selftest\nDescription: stand-in for the distribution package\n\n' "$pkg"
-  done <"$OUT/distro-packages.txt" >"$root/status"
+  done >"$root/status"
   cat >"$root/apt.conf" <<EOF
 Dir::State "$root";
 Dir::State::lists "$root/lists";
@@ -201,6 +202,12 @@ downloads() {
       { echo "not downloaded: $glob"; ls "$T/apt/$name/cache/archives"; return 1; }
   done
 }
+# not_versions NAME PKG REGEX: print PKG's versions (apt-cache madison); fail if one matches REGEX.
+not_versions() {
+  apt_in "$1" apt-cache madison "$2" >"$T/madison.log" 2>&1 || { cat "$T/madison.log"; return 1; }
+  cat "$T/madison.log"
+  if grep -Eq -- "$3" "$T/madison.log"; then echo "unexpected version /$3/"; return 1; fi
+}
 # release_has NAME LINE...: the InRelease that apt fetched for root NAME holds each LINE.
 release_has() {
   local name=$1 line
@@ -210,7 +217,7 @@ release_has() {
   done
 }
 echo "== NVIDIA CUDA repositories"
-for distro in debian12 debian13 ubuntu2204 ubuntu2404; do
+for distro in debian12 debian13 ubuntu2004 ubuntu2204 ubuntu2404; do
   r=cuda-$distro
   apt_root "$r" "$KEYRING" <<<"$BASE/cuda/repos/$distro/x86_64/|/|"
   check "$r: apt-get update verifies the signature (signed-by test key)" apt_update_clean "$r"
@@ -245,6 +252,25 @@ printf 'Package: *\nPin: release l=NVIDIA CUDA\nPin-Priority: 600\n' >"$T/apt/$r
 check "$r: NVIDIA's pin 'release l=NVIDIA CUDA' applies (priority 600)" prints \
   "^ +600 $BASE/cuda/repos/debian12/x86_64 +Packages" apt_in "$r" apt-cache policy cuda-toolkit-12-8
 
+# The seed-2021 packages live only in the Ubuntu 20.04 repository.
+r=cuda-ubuntu2004
+check "$r: cuda-toolkit-11-4 downloads with its 11.4 chain" downloads "$r" cuda-toolkit-11-4 \
+  cuda-toolkit-11-4_11.4.4-1_amd64.deb cuda-nvcc-11-4_11.4.152-1_amd64.deb \
+  cuda-cudart-11-4_11.4.148-1_amd64.deb cuda-toolkit-11-config-common_11.4.148-1_all.deb
+check "$r: cuda-drivers=470.82.01-1 resolves to the Ubuntu-style nvidia-driver-470" will_install "$r" \
+  'Inst nvidia-driver-470 \(470\.82\.01-0ubuntu1' cuda-drivers=470.82.01-1
+check "$r: cuda-drivers-470 has 470.82.01-1 and 470.57.02-1, no 470.63.01" prints \
+  '470\.57\.02-1' not_versions "$r" cuda-drivers-470 '470\.63\.01'
+check "$r: libcudnn8 has 8.2.4.15-1+cuda11.4 and +cuda10.2 (pick by suffix)" prints \
+  '8\.2\.4\.15-1\+cuda10\.2' not_versions "$r" libcudnn8 'no-such'
+check "$r: libcudnn8 + -dev =8.2.4.15-1+cuda11.4 resolve" will_install "$r" \
+  'Inst libcudnn8-dev \(8\.2\.4\.15-1\+cuda11\.4' libcudnn8=8.2.4.15-1+cuda11.4 libcudnn8-dev=8.2.4.15-1+cuda11.4
+check_fails "cuda-debian12: no seed-era libcudnn8 or cuda-toolkit-11-4" 'No packages found|Unable to locate' \
+  apt_in cuda-debian12 apt-cache show libcudnn8 cuda-toolkit-11-4
+check "cuda-debian13: cuDNN 9.12.0.46 for CUDA 13 resolves when pinned" will_install cuda-debian13 \
+  'Inst libcudnn9-headers-cuda-13 \(9\.12\.0\.46-1' \
+  libcudnn9-cuda-13=9.12.0.46-1 libcudnn9-dev-cuda-13=9.12.0.46-1 libcudnn9-headers-cuda-13=9.12.0.46-1
+
 echo "== NVIDIA Container Toolkit repository"
 r=nct
 apt_root "$r" "$KEYRING" <<<"$BASE/libnvidia-container/stable/deb/amd64/|/|"
@@ -259,6 +285,27 @@ check_fails "$r: nvidia-container-toolkit=1.18.1-1 alone does not resolve (base 
 check "$r: the 1.18.1-1 set resolves when pinned together" will_install "$r" \
   'Inst libnvidia-container1 \(1\.18\.1-1' nvidia-container-toolkit=1.18.1-1 \
   nvidia-container-toolkit-base=1.18.1-1 libnvidia-container-tools=1.18.1-1 libnvidia-container1=1.18.1-1
+check_fails "$r: 1.19.0-1 needs libnvidia-container-tools at exactly 1.19.0-1" \
+  'libnvidia-container-tools \(= 1\.19\.0-1\) but 1\.18\.1-1 is to be installed' \
+  apt_in "$r" apt-get -s install nvidia-container-toolkit=1.19.0-1 libnvidia-container-tools=1.18.1-1
+# Toolkit 1.5.1-1 (seed-2021): no -base package before 1.11.0; any tools >= 1.4.0 << 2.0.0.
+toolkit_151_no_base() {
+  apt_in "$r" apt-get -s install nvidia-container-toolkit=1.5.1-1 >"$T/sim.log" 2>&1 || { cat "$T/sim.log"; return 1; }
+  cat "$T/sim.log"
+  grep -q '^Inst nvidia-container-toolkit (1\.5\.1-1' "$T/sim.log" && ! grep -q 'nvidia-container-toolkit-base' "$T/sim.log" &&
+    grep -q '^Inst libnvidia-container-tools (1\.19\.0-1' "$T/sim.log"
+}
+check "$r: toolkit 1.5.1-1 installs without -base (and takes the NEWEST tools unless pinned)" toolkit_151_no_base
+check_fails "$r: nvidia-container-toolkit-base has no 1.5.1-1" 'not found|Unable to locate|has no installation candidate' \
+  apt_in "$r" apt-get -s install nvidia-container-toolkit-base=1.5.1-1
+check_fails "$r: nvidia-docker2 needs a Docker engine (docker-ce, docker-ee or docker.io)" \
+  'docker-ce .* but it is not installable|docker\.io|unmet dependencies' \
+  apt_in "$r" apt-get -s install nvidia-docker2=2.6.0-1
+printf 'Package: docker.io\nStatus: install ok installed\nVersion: 20.10.7-0ubuntu5~20.04.2\nArchitecture: amd64\nMaintainer: selftest\nDescription: stand-in\n\n' \
+  >>"$T/apt/$r/status"
+check "$r: nvidia-docker2 2.6.0-1 resolves with the 2021 set pinned (docker.io present)" will_install "$r" \
+  'Inst libnvidia-container1 \(1\.4\.0-1' nvidia-docker2=2.6.0-1 nvidia-container-runtime=3.5.0-1 \
+  nvidia-container-toolkit=1.5.1-1 libnvidia-container-tools=1.4.0-1 libnvidia-container1=1.4.0-1
 
 echo "== Docker CE repositories"
 for spec in debian:bookworm:debian.12 debian:trixie:debian.13 ubuntu:jammy:ubuntu.22.04 ubuntu:noble:ubuntu.24.04; do
@@ -269,12 +316,41 @@ for spec in debian:bookworm:debian.12 debian:trixie:debian.13 ubuntu:jammy:ubunt
   check "$r: docker-ce, -cli, containerd.io, buildx, compose download (29.0.0)" downloads "$r" \
     "docker-ce docker-ce-cli containerd.io docker-buildx-plugin docker-compose-plugin" \
     "docker-ce_*29.0.0-1~$tag~${suite}_amd64.deb" "docker-ce-cli_*29.0.0-1~$tag~${suite}_amd64.deb" \
-    containerd.io_2.1.5-1_amd64.deb "docker-buildx-plugin_0.30.0-1~$tag~${suite}_amd64.deb" \
+    "containerd.io_2.1.5-1*_amd64.deb" "docker-buildx-plugin_0.30.0-1~$tag~${suite}_amd64.deb" \
     "docker-compose-plugin_2.40.3-1~$tag~${suite}_amd64.deb"
   check "$r: the older 28.5.1 set resolves when pinned" will_install "$r" \
     "Inst docker-ce \(5:28\.5\.1-1~$tag~$suite" "docker-ce=5:28.5.1-1~$tag~$suite" \
-    "docker-ce-cli=5:28.5.1-1~$tag~$suite" containerd.io=1.7.28-1
+    "docker-ce-cli=5:28.5.1-1~$tag~$suite" "containerd.io=1.7.28-1~$tag~$suite"
+  check "$r: containerd.io has 2.1.5 and 1.7.28 with the distro suffix" prints \
+    "1\.7\.28-1~$tag~$suite" not_versions "$r" containerd.io 'no-such'
+  grep -q "2\.1\.5-1~$tag~$suite" "$T/out.log" || bad "$r: containerd.io lacks 2.1.5-1~$tag~$suite"
 done
+# containerd.io: both formats where the evidence shows them (EVIDENCE.md).
+check "docker-bookworm: containerd.io has plain 1.7.27-1, 1.7.28-1, 2.1.5-1 besides the suffixed ones" prints \
+  '\| +1\.7\.27-1 \|' not_versions docker-bookworm containerd.io 'no-such'
+for v in '1\.7\.28-1 ' '2\.1\.5-1 ' '1\.7\.28-1~debian\.12~bookworm'; do
+  grep -Eq "\| +$v" "$T/out.log" || bad "docker-bookworm: containerd.io lacks /$v/"
+done
+check "docker-bookworm: the plain 2.1.5-1 is newer than 2.1.5-1~debian.12~bookworm (candidate)" prints \
+  'Candidate: 2\.1\.5-1$' apt_in docker-bookworm apt-cache policy containerd.io
+check "docker-trixie: containerd.io has 1.7.28-2~debian.13~trixie" prints \
+  '1\.7\.28-2~debian\.13~trixie' not_versions docker-trixie containerd.io '1\.7\.27'
+check "docker-noble: containerd.io has plain 1.7.27-1 and no plain 1.7.28-1" prints \
+  '\| +1\.7\.27-1 \|' not_versions docker-noble containerd.io '\| +1\.7\.28-1 \|'
+# Ubuntu 20.04 focal, the 20.10 era (seed-2021).
+r=docker-focal
+apt_root "$r" "$KEYRING" <<<"$BASE/linux/ubuntu|focal|stable"
+check "$r: apt-get update verifies the signature" apt_update_clean "$r"
+check "$r: docker-ce 5:20.10.8~3-0~ubuntu-focal with containerd.io 1.4.9-1 and docker-scan-plugin" downloads "$r" \
+  "docker-ce docker-ce-cli docker-ce-rootless-extras containerd.io docker-scan-plugin" \
+  "docker-ce_*20.10.8~3-0~ubuntu-focal_amd64.deb" "docker-ce-cli_*20.10.8~3-0~ubuntu-focal_amd64.deb" \
+  "docker-ce-rootless-extras_*20.10.8~3-0~ubuntu-focal_amd64.deb" containerd.io_1.4.9-1_amd64.deb \
+  "docker-scan-plugin_0.8.0~ubuntu-focal_amd64.deb"
+check "$r: docker-ce=5:20.10.8~3-0~ubuntu-focal resolves when pinned" will_install "$r" \
+  'Inst docker-ce \(5:20\.10\.8~3-0~ubuntu-focal' docker-ce=5:20.10.8~3-0~ubuntu-focal \
+  docker-ce-cli=5:20.10.8~3-0~ubuntu-focal containerd.io=1.4.9-1
+check_fails "$r: no buildx or compose plugin packages in 2021" 'No packages found|Unable to locate' \
+  apt_in "$r" apt-cache show docker-buildx-plugin docker-compose-plugin
 
 echo "== Google Chrome and VS Code repositories"
 r=chrome
@@ -555,7 +631,7 @@ as_user mkdir -p "$R/var/lib/dpkg/info" "$R/var/lib/dpkg/updates" "$R/var/lib/dp
 while read -r pkg; do
   printf 'Package: %s\nStatus: install ok installed\nVersion: 999:1\nArchitecture: amd64\nMaintainer: selftest\nDescription: stand-in for the distribution package\n\n' "$pkg"
   as_user touch "$R/var/lib/dpkg/info/$pkg.list"
-done <"$OUT/distro-packages.txt" >"$S/status"
+done < <(grep -vx docker.io "$OUT/distro-packages.txt") >"$S/status"
 as_user cp "$S/status" "$R/var/lib/dpkg/status"
 as_user touch "$R/var/lib/dpkg/available"
 # dpkg_in NAME GLOB...: dpkg -i the packages (globs under www/) as one transaction.
