@@ -197,11 +197,15 @@ MATRIX = {
             },
         },
     ],
-    # H2O-3: supported Java majors. FACTS.md: "Java 8-21 supported (earlier releases 8-17)" for the
-    # newest release 3.46.0.12; read as: 3.46.0.12 and later 8-21, every earlier release 8-17.
+    # H2O-3: the Java majors each release's own h2o.jar accepts, read from the artefact itself:
+    # water.JavaVersionSupport.MIN/MAX_SUPPORTED_JAVA_VERSION (javap -constants; the jar from the PyPI
+    # sdist h2o/backend/bin/h2o.jar; commands and output in docs/evidence/h2o-java.md). Outside this
+    # range the server refuses to start ("Only Java versions 8-17 are supported") unless it is given
+    # -allow_unsupported_java (the h2o role's h2o_allow_unsupported_java). One row per release read;
+    # a release not listed is reported as unchecked, never guessed.
     "h2o": [
-        {"h2o": ("3.46.0.12", None), "java": ("8", "21")},
-        {"h2o": (None, "3.46.0.11"), "java": ("8", "17")},
+        {"h2o": ("3.46.0.12", "3.46.0.12"), "java": ("8", "17")},
+        {"h2o": ("3.34.0.8", "3.34.0.8"), "java": ("8", "15")},
     ],
     # NVIDIA's CUDA apt repository: <base>/<distro>/<arch>/. last_cuda: the newest CUDA published
     # for that distro (None: current).
@@ -894,6 +898,12 @@ def _rule_h2o(result, plan):
         return
     result.ran("h2o_java")
     row = _find_row(MATRIX["h2o"], "h2o", h2o)
+    if row is None:
+        result.warn(
+            f"H2O {h2o} is not in the H2O table ({_ranges(MATRIX['h2o'], 'h2o')}): its Java range was not "
+            f"checked; read it from its h2o.jar (javap -constants -cp <unzipped h2o.jar> water.JavaVersionSupport)"
+        )
+        return
     first, last = (int(end) for end in row["java"])
     major = java_major(java)
     if first <= major <= last:
