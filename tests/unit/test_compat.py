@@ -127,9 +127,20 @@ CASES = [
     (
         "cudnn_cuda",
         {"cudnn_version": "9.10.2", "cuda_version": "13.0"},
-        "cuDNN 9.10.2 supports CUDA 11.8 or 12.0-12.9, cuda_version is 13.0: choose cuDNN >= 9.17 for CUDA 13.0, "
+        "cuDNN 9.10.2 supports CUDA 11.8 or 12.0-12.9, cuda_version is 13.0: choose cuDNN 9.12-9.x for CUDA 13.0, "
         "or a CUDA in 11.8 or 12.0-12.9",
     ),
+    # CUDA 13 builds of cuDNN start at 9.12 (nvidia-cudnn-cu13's first release is 9.12.0.46); 9.11 is CUDA 12 only.
+    ("cudnn_cuda", {"cudnn_version": "9.12.0", "cuda_version": "13.0"}, None),
+    ("cudnn_cuda", {"cudnn_version": "9.14.0", "cuda_version": "12.8"}, None),
+    ("cudnn_cuda", {"cudnn_version": "9.11.0", "cuda_version": "12.9"}, None),
+    (
+        "cudnn_cuda",
+        {"cudnn_version": "9.11.1", "cuda_version": "13.0"},
+        "cuDNN 9.11.1 supports CUDA 12.0-12.9, cuda_version is 13.0: choose cuDNN 9.12-9.x for CUDA 13.0, "
+        "or a CUDA in 12.0-12.9",
+    ),
+    ("cudnn_cuda", {"cudnn_version": "9.11.0", "cuda_version": "11.8"}, "choose cuDNN 8.9.7 or 9.0-9.10 for CUDA 11.8"),
     ("cudnn_cuda", {"cudnn_version": "8.9.7", "cuda_version": "12.4"}, "cuDNN 8.9.7 supports CUDA 11.x or 12.0-12.2"),
     ("cudnn_cuda", {"cudnn_version": "9.17.1", "cuda_version": "11.8"}, "choose cuDNN 8.9.7 or 9.0-9.10 for CUDA 11.8"),
     ("cudnn_cuda", {"cudnn_version": "8.2.4.15", "cuda_version": "12.2"}, "cuDNN 8.2.4.15 supports CUDA 11.4,"),
@@ -141,6 +152,14 @@ CASES = [
         "cuDNN 9.17.0 needs compute capability >= 7.5, volta GPU 0000:5e:00.0 has 7.0: choose cuDNN 9.0-9.10",
     ),
     ("cudnn_gpu", {"cudnn_version": "9.17.0", "gpus": [MAXWELL]}, "maxwell GPU 0000:06:00.0 has 5.0-5.x"),
+    # 9.10.2 is the last cuDNN for Maxwell, Pascal and Volta: 9.11 on needs compute capability >= 7.5.
+    ("cudnn_gpu", {"cudnn_version": "9.11.0", "gpus": [TURING]}, None),
+    (
+        "cudnn_gpu",
+        {"cudnn_version": "9.11.0", "gpus": [VOLTA]},
+        "cuDNN 9.11.0 needs compute capability >= 7.5, volta GPU 0000:5e:00.0 has 7.0: choose cuDNN 9.0-9.10",
+    ),
+    ("cudnn_gpu", {"cudnn_version": "9.14.0", "gpus": [PASCAL]}, "pascal GPU 0000:3b:00.0 has 6.0"),
     # the torch version's wheel variants
     ("torch_variant", {"torch_version": "2.9.1", "torch_cuda": "cu128"}, None),
     ("torch_variant", {"torch_version": "2.12.0", "torch_cuda": "cu132"}, None),
@@ -163,6 +182,16 @@ CASES = [
         "torch 2.10.0 supports Python 3.10-3.14, python_version is 3.9: choose Python 3.10-3.14",
     ),
     ("torch_python", {"torch_version": "2.12.0", "python_version": "3.15"}, "python_version is 3.15"),
+    # Requires-Python and cpXY tags of the wheels on PyPI: 2.7-2.8 >=3.9 (cp39-cp313), 2.15.0 >=3.11 (cp311-cp315).
+    ("torch_python", {"torch_version": "2.8.0", "python_version": "3.9"}, None),
+    ("torch_python", {"torch_version": "2.7.1", "python_version": "3.14"}, "torch 2.7.1 supports Python 3.9-3.13"),
+    ("torch_python", {"torch_version": "2.15.0", "python_version": "3.11"}, None),
+    ("torch_python", {"torch_version": "2.15.0", "python_version": "3.15"}, None),
+    (
+        "torch_python",
+        {"torch_version": "2.15.0", "python_version": "3.10"},
+        "torch 2.15.0 supports Python 3.11-3.15, python_version is 3.10: choose Python 3.11-3.15",
+    ),
     # the torch CUDA variant against the driver
     ("torch_cuda_driver", {"torch_cuda": "cu128", "driver_branch": "580"}, None),
     ("torch_cuda_driver", {"torch_cuda": "cu126", "driver_branch": "560"}, None),
@@ -277,20 +306,20 @@ CASES = [
         {"rapids_version": "26.10", "cuda_version": "13.0", "driver_branch": "575"},
         "RAPIDS 26.10 (cu13) needs driver branch >= 580, driver_branch is 575",
     ),
-    # H2O against Java
-    ("h2o_java", {"h2o_version": "3.46.0.12", "java_version": "21"}, None),
+    # H2O against Java (the table's rows: each h2o.jar's own range, docs/evidence/h2o-java.md)
+    ("h2o_java", {"h2o_version": "3.46.0.12", "java_version": "17"}, None),
     ("h2o_java", {"h2o_version": "3.46.0.12", "java_version": "1.8"}, None),
-    ("h2o_java", {"h2o_version": "3.34.0.8", "java_version": "17.0.12"}, None),
+    ("h2o_java", {"h2o_version": "3.34.0.8", "java_version": "11.0.12"}, None),
     ("h2o_java", {"h2o_version": "3.46.0.12", "java_version": "11"}, None),
     (
         "h2o_java",
-        {"h2o_version": "3.34.0.8", "java_version": "21"},
-        "H2O 3.34.0.8 supports Java 8-17, java_version is 21: choose Java 8-17 or H2O >= 3.46.0.12",
+        {"h2o_version": "3.34.0.8", "java_version": "17"},
+        "H2O 3.34.0.8 supports Java 8-15, java_version is 17: choose Java 8-15 or H2O 3.46.0.12",
     ),
     (
         "h2o_java",
-        {"h2o_version": "3.46.0.12", "java_version": "25"},
-        "H2O 3.46.0.12 supports Java 8-21, java_version is 25: choose Java 8-21",
+        {"h2o_version": "3.46.0.12", "java_version": "21"},
+        "H2O 3.46.0.12 supports Java 8-17, java_version is 21: choose Java 8-17",
     ),
     ("h2o_java", {"h2o_version": "3.46.0.12", "java_version": "1.7"}, "java_version is 1.7"),
     # the distribution and architecture against NVIDIA's repository
@@ -372,12 +401,18 @@ def test_every_rule_has_cases():
     [
         ({"driver_branch": "535"}, "driver branch R535 reached end of life in 2026-06"),
         ({"driver_branch": "470"}, "driver branch R470 reached end of life: choose a supported branch (580, 595, 620)"),
-        ({"driver_branch": "590"}, "driver branch 590 is not in the branch table"),
-        ({"driver_branch": "620"}, "R620's end of life (Sep 2029) is unverified"),
+        ({"driver_branch": "600"}, "driver branch 600 is not in the branch table"),
+        ({"driver_branch": "590"}, "driver branch R590 reached end of life: choose a supported branch (580, 595, 620)"),
+        ({"driver_branch": "590"}, "driver branch R590: R590's kind (new feature) and end of life are not confirmed"),
+        ({"driver_branch": "610"}, "driver branch R610 reached end of life in 2026-08"),
         ({"cuda_version": "12.8", "driver_branch": "535"}, "runs only under CUDA minor-version compatibility"),
         (
             {"cuda_version": "13.3", "driver_branch": "580"},
-            "CUDA 13.3 is not in the driver table: only the CUDA 13.x minimum",
+            "CUDA 13.3 needs driver branch >= 610 for full support, driver_branch is 580",
+        ),
+        (
+            {"cuda_version": "13.4", "driver_branch": "580"},
+            "CUDA 13.4 is not in the driver table: only the CUDA 13.x minimum",
         ),
         (
             {"cuda_version": "14.0", "driver_branch": "620"},
@@ -387,17 +422,13 @@ def test_every_rule_has_cases():
         ({"torch_version": "1.9.0", "torch_cuda": "cu111"}, "torch 1.9.0 is not in the PyTorch table"),
         ({"torch_cuda": "rocm6.4"}, "torch_cuda rocm6.4 is not a variant this check knows"),
         ({"torch_cuda": "cpu", "gpus": [AMPERE]}, "torch_cuda is cpu on a host with 1 NVIDIA GPU(s)"),
-        (
-            {"torch_version": "2.8.0", "python_version": "3.12"},
-            "the Python versions of torch 2.8.0 are not in the table",
-        ),
         ({"tensorflow_version": "2.5.0", "cuda_version": "11.4"}, "tensorflow 2.5.0 is not in the TensorFlow table"),
         ({"tensorflow_version": "2.18.0", "cuda_version": "12.3"}, "prefer CUDA >= 12.5"),
         (
             {"tensorflow_version": "2.20.0", "python_version": "3.12"},
             "the Python versions of tensorflow 2.20.0 are not in the table",
         ),
-        ({"cudnn_version": "9.12.0", "cuda_version": "12.8"}, "cuDNN 9.12.0 is not in the cuDNN table"),
+        ({"cudnn_version": "10.0.0", "cuda_version": "13.0"}, "cuDNN 10.0.0 is not in the cuDNN table"),
         (
             {"rapids_version": "21.08", "python_version": "3.9"},
             "RAPIDS 21.08 is not in the RAPIDS table (26.10): not checked",
@@ -419,8 +450,16 @@ def test_warnings(plan, expected_warning):
     assert any(expected_warning in warning for warning in result["warnings"]), result["warnings"]
 
 
-def test_supported_branch_gives_no_warning():
-    assert run({"driver_branch": "580"}) == {"ok": True, "errors": [], "warnings": [], "checks": ["driver_branch"]}
+@pytest.mark.parametrize("branch", ["580", "595", "620"])
+def test_supported_branch_gives_no_warning(branch):
+    # R620: long-term, end of life September 2029 (NVIDIA's 620 lifecycle table), no longer unverified.
+    assert run({"driver_branch": branch}) == {"ok": True, "errors": [], "warnings": [], "checks": ["driver_branch"]}
+
+
+def test_torch_python_is_checked_for_every_release():
+    # Every torch row has its Python range (from the wheels on PyPI): no "not in the table" warning.
+    for version in ("2.7.1", "2.8.0", "2.9.1", "2.14.1", "2.15.0"):
+        assert run({"torch_version": version, "python_version": "3.12"})["warnings"] == [], version
 
 
 def test_end_of_life_depends_on_the_date():
@@ -437,6 +476,10 @@ def test_unverified_entry_gives_warning_not_error():
         for warning in result["warnings"]
     ), result["warnings"]
     assert run({"torch_version": "2.15.0", "torch_cuda": "cu130"})["warnings"] == []
+    # cu132 is verified (the PyPI wheel is 2.15.0+cu132); the Python range is verified: an error, not a warning.
+    assert run({"torch_version": "2.15.0", "torch_cuda": "cu132"})["warnings"] == []
+    result = run({"torch_version": "2.15.0", "torch_cuda": "cu132", "python_version": "3.10"})
+    assert result["errors"] and not result["warnings"]
 
 
 @pytest.mark.parametrize(
@@ -512,15 +555,15 @@ SEED_2021 = {
     "distribution_version": "20.04",
     "architecture": "x86_64",
     "gpus": [TURING],
-    "driver_branch": "470.63.01",
+    "driver_branch": "470.82.01",
     "driver_flavour": "proprietary",
     "cuda_version": "11.4",
     "cudnn_version": "8.2.4.15",
     "python_version": "3.9",
-    "torch_version": "1.9.0",
-    "tensorflow_version": "2.5.0",
+    "torch_version": "1.9.1",
+    "tensorflow_version": "2.5.1",
     "rapids_version": "21.08",
-    "h2o_version": "3.34.0.1",
+    "h2o_version": "3.34.0.8",
     "java_version": "11",
 }
 
@@ -532,7 +575,7 @@ CPU = {
     "torch_version": "2.9.1",
     "torch_cuda": "cpu",
     "h2o_version": "3.46.0.12",
-    "java_version": "21",
+    "java_version": "17",
 }
 
 
@@ -547,7 +590,7 @@ def test_seed_profile_is_compatible_with_warnings_for_versions_outside_the_table
     result = run(SEED_2021)
     assert result["errors"] == []
     joined = "\n".join(result["warnings"])
-    for expected in ("R470 reached end of life", "torch 1.9.0", "tensorflow 2.5.0", "RAPIDS 21.08"):
+    for expected in ("R470 reached end of life", "torch 1.9.1", "tensorflow 2.5.1", "RAPIDS 21.08"):
         assert expected in joined
 
 
@@ -569,7 +612,7 @@ def test_broken_stack_reports_every_error():
         "driver_flavour open does not support pascal GPU 0000:3b:00.0 (the open kernel modules need Turing or newer): "
         "set driver_flavour to proprietary",
         "CUDA 13.0 does not support pascal GPU 0000:3b:00.0 (the last CUDA for pascal is 12.x): choose CUDA <= 12.9",
-        "cuDNN 9.10.2 supports CUDA 11.8 or 12.0-12.9, cuda_version is 13.0: choose cuDNN >= 9.17 for CUDA 13.0, "
+        "cuDNN 9.10.2 supports CUDA 11.8 or 12.0-12.9, cuda_version is 13.0: choose cuDNN 9.12-9.x for CUDA 13.0, "
         "or a CUDA in 11.8 or 12.0-12.9",
         "torch_cuda cu130 (CUDA 13.0) wheels have no kernels for pascal GPU 0000:3b:00.0 (cu126 is the last variant "
         "for pascal): choose torch_cuda cu126",
@@ -725,8 +768,37 @@ def test_architectures_cover_the_facts():
 
 
 def test_unverified_entries_are_marked_in_the_source():
-    # FACTS.md marks R620's end of life and torch 2.15's CUDA matrix UNVERIFIED: each carries a comment too.
+    # What no primary source confirmed (checked 2026-12-04) is marked; what one did is not.
+    assert [branch for branch, entry in MATRIX["driver_branches"].items() if entry.get("unverified")] == [590]
+    assert [row["torch"] for row in MATRIX["torch"] if row.get("unverified_variants")] == [("2.15", "2.15")]
+    assert not any(row.get("unverified") for row in MATRIX["torch"])
+
+
+def test_every_table_cites_its_source():
+    doc = compat.__doc__
+    assert "Its source is shared/FACTS.md" not in doc
+    assert "checked 2026-12-04" in doc
+    for table in MATRIX:
+        assert f"- {table}:" in doc, table
     source = Path(compat.__file__).read_text()
-    assert source.count("UNVERIFIED in FACTS.md") >= 2
-    assert MATRIX["driver_branches"][620]["unverified"]
-    assert [row["torch"] for row in MATRIX["torch"] if row.get("unverified")] == [("2.15", "2.15")]
+    for url in (
+        "https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html",
+        "https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html",
+        "https://docs.nvidia.com/deeplearning/cudnn/latest/support-matrix/index.html",
+        "drivers/620/supported-drivers-and-cuda-toolkit-versions.html",
+    ):
+        assert url in source, url
+
+
+def test_the_new_rows():
+    # CUDA 13.x driver minimums: the GA rows of the release notes table (the GA runfiles' drivers).
+    assert {cuda: MATRIX["cuda_min_driver"][cuda] for cuda in ("13.0", "13.1", "13.2", "13.3")} == {
+        "13.0": "580.65.06",
+        "13.1": "590.44.01",
+        "13.2": "595.45.04",
+        "13.3": "610.43.02",
+    }
+    branches = MATRIX["driver_branches"]
+    assert (branches[610]["kind"], branches[610]["end_of_life"]) == ("new feature", "2026-08")
+    assert (branches[620]["kind"], branches[620]["end_of_life"]) == ("long-term", "2029-09")
+    assert branches[590]["kind"] == "new feature"

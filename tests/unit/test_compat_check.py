@@ -63,8 +63,8 @@ def test_incompatible_plan_fails_with_every_error(check_mode, run_module):
 def test_one_error_message(run_module):
     result = run_module(compat_check.main, {"h2o_version": "3.34.0.8", "java_version": "21"})
     assert result["msg"] == (
-        "1 incompatibility in the planned stack: H2O 3.34.0.8 supports Java 8-17, java_version is 21: "
-        "choose Java 8-17 or H2O >= 3.46.0.12"
+        "1 incompatibility in the planned stack: H2O 3.34.0.8 supports Java 8-15, java_version is 21: "
+        "choose Java 8-15"
     )
 
 
