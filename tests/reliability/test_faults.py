@@ -101,9 +101,11 @@ def test_wrong_signing_key(tmp_path, case):
 def test_key_with_another_fingerprint(tmp_path, case):
     """desktop_apps with VS Code's key URL serving a key whose fingerprint is not the pinned one."""
     fx = fixture_vars()
+    wrong, pinned = fx["fixture_wrong_key_fingerprint"], fx["fixture_vscode_key_fingerprint"]
     check_refused_vscode_input(case, tmp_path, "other-key",
                                overrides={"desktop_apps_vscode_key_url": fx["fixture_wrong_key_url"]},
-                               expected=f"its primary key fingerprint is {fx['fixture_wrong_key_fingerprint']}",
+                               expected=f"has the primary key fingerprint(s) {wrong}, "
+                                        f"but desktop_apps_vscode_key_fingerprint is {pinned}",
                                what=" naming both fingerprints")
 
 
