@@ -1,7 +1,9 @@
-"""State the h2o role leaves on Debian 12 (molecule scenario `h2o`).
+"""State the h2o role leaves on Debian 12 and 13 (molecule scenario `h2o`).
 
 Converge runs the service (h2o_service_enabled, h2o_memory 5%, cloud mlbox-test); side_effect.yml ran the role's
-verify entry point with the service on and with it stopped and disabled, then turned it back on.
+verify entry point with the service on and with it stopped and disabled, then turned it back on, and ran the
+role's checks with Java 21 and no h2o_allow_unsupported_java. Debian 12 runs H2O on OpenJDK 17 (port 54321);
+Debian 13, which has no OpenJDK 17, on OpenJDK 21 with h2o_allow_unsupported_java (port 54323).
 """
 
 from __future__ import annotations
@@ -14,10 +16,21 @@ from pathlib import Path
 VERSION = "3.46.0.12"
 ENV = "/opt/mlbox/envs/h2o"
 PYTHON = f"{ENV}/bin/python"
-PORT = 54321
 CLUSTER = "mlbox-test"
 UNIT = "/etc/systemd/system/h2o.service"
 GBM_CHECK = Path(__file__).resolve().parents[3] / "roles/h2o/files/h2o_gbm_check.py"
+
+
+def debian13(host) -> bool:
+    return host.backend.get_hostname().endswith("-debian13")
+
+
+def port(host) -> int:
+    return 54323 if debian13(host) else 54321
+
+
+def java_major(host) -> int:
+    return 21 if debian13(host) else 17
 
 
 def fetch(host, url: str):
@@ -27,15 +40,41 @@ def fetch(host, url: str):
 
 
 def cloud(host) -> dict:
-    result = fetch(host, f"http://127.0.0.1:{PORT}/3/Cloud")
+    result = fetch(host, f"http://127.0.0.1:{port(host)}/3/Cloud")
     assert result.rc == 0, result.stderr
     return json.loads(result.stdout)
 
 
 def test_jre_from_debian(host):
-    package = host.package("openjdk-17-jre-headless")
+    major = java_major(host)
+    package = host.package(f"openjdk-{major}-jre-headless")
     assert package.is_installed
-    assert package.version.startswith("17.")
+    assert package.version.startswith(f"{major}.")
+    # Debian 13 has no OpenJDK 17, the Java H2O 3.46.0.12 needs at most.
+    if debian13(host):
+        assert "Candidate: (none)" in host.check_output("apt-cache policy openjdk-17-jre-headless")
+
+
+def test_unsupported_java_only_with_the_opt_in(host):
+    unit = host.file(UNIT).content_string
+    log = host.check_output("cat /var/lib/h2o/logs/*info.log 2>/dev/null || true")
+    if debian13(host):
+        # H2O's own switch, after its -jar; H2O accepted it after its self-check and says so in its log.
+        assert " -allow_unsupported_java" in unit
+        assert "H2O is running on a version of Java (21." in log
+        assert "that was not certified at the time of the H2O release" in log
+    else:
+        assert "allow_unsupported_java" not in unit
+        assert "not certified" not in log
+    assert "sys.ai.h2o.debug" not in unit
+
+
+def test_java_21_refused_without_the_opt_in(host):
+    refusal = host.file("/root/h2o-java21-refusal.txt").content_string
+    assert "Refuse a Java that H2O does not support" in refusal
+    assert "H2O 3.46.0.12 supports Java 8-17, java_version is 21: choose Java 8-17" in refusal
+    assert "set h2o_java_package to a JRE of a Java that H2O 3.46.0.12 supports" in refusal
+    assert "set h2o_allow_unsupported_java: true" in refusal
 
 
 def test_h2o_package_and_bundled_jar(host):
@@ -48,7 +87,7 @@ def test_h2o_package_and_bundled_jar(host):
     # The service runs exactly that jar, with the JRE's own java (not whatever /usr/bin/java points to).
     unit = host.file(UNIT).content_string
     assert f"-jar {jar} " in unit
-    assert "ExecStart=/usr/lib/jvm/java-17-openjdk-amd64/bin/java " in unit
+    assert f"ExecStart=/usr/lib/jvm/java-{java_major(host)}-openjdk-amd64/bin/java " in unit
 
 
 def test_environment_recorded_and_kernel(host):
@@ -86,18 +125,19 @@ def test_heap_is_five_percent_of_ram(host):
 
 
 def test_listens_on_loopback_only(host):
-    assert host.socket(f"tcp://127.0.0.1:{PORT}").is_listening
-    assert not host.socket(f"tcp://0.0.0.0:{PORT}").is_listening
-    assert not host.socket(f"tcp://:::{PORT}").is_listening
+    listen_port = port(host)
+    assert host.socket(f"tcp://127.0.0.1:{listen_port}").is_listening
+    assert not host.socket(f"tcp://0.0.0.0:{listen_port}").is_listening
+    assert not host.socket(f"tcp://:::{listen_port}").is_listening
     # -disable_net: no internal node-to-node port (port + 1).
-    assert not host.socket(f"tcp://127.0.0.1:{PORT + 1}").is_listening
-    assert not host.socket(f"tcp://0.0.0.0:{PORT + 1}").is_listening
-    listeners = host.check_output(f"ss -Hltn 'sport = :{PORT}'").splitlines()
+    assert not host.socket(f"tcp://127.0.0.1:{listen_port + 1}").is_listening
+    assert not host.socket(f"tcp://0.0.0.0:{listen_port + 1}").is_listening
+    listeners = host.check_output(f"ss -Hltn 'sport = :{listen_port}'").splitlines()
     assert len(listeners) == 1
     assert "127.0.0.1:" in listeners[0]
     # Not reachable on the host's other addresses.
     address = host.check_output("hostname -I").split()[0]
-    assert fetch(host, f"http://{address}:{PORT}/3/Cloud").rc != 0
+    assert fetch(host, f"http://{address}:{listen_port}/3/Cloud").rc != 0
 
 
 def test_rest_api_reports_the_cloud(host):
@@ -111,7 +151,7 @@ def test_rest_api_reports_the_cloud(host):
 def test_gbm_trains_against_the_service(host):
     script = GBM_CHECK.read_text()
     result = host.run(
-        f"DO_NOT_TRACK=1 {PYTHON} - http://127.0.0.1:{PORT} {VERSION} <<'EOF'\n{script}\nEOF"
+        f"DO_NOT_TRACK=1 {PYTHON} - http://127.0.0.1:{port(host)} {VERSION} <<'EOF'\n{script}\nEOF"
     )
     assert result.rc == 0, result.stderr
     assert "GBM trained, 5 trees" in result.stdout
@@ -137,5 +177,7 @@ def test_no_telemetry_and_private_tmp(host):
     assert "-Dsys.ai.h2o.telemetry.disabled=true" in unit
     for setting in ("NoNewPrivileges=yes", "PrivateTmp=yes", "ProtectSystem=strict", "ReadWritePaths=/var/lib/h2o"):
         assert setting in unit
-    assert shlex.split(unit.split("ExecStart=", 1)[1].splitlines()[0])[-4:] == [
-        "-ice_root", "/var/lib/h2o/ice", "-log_dir", "/var/lib/h2o/logs"]
+    # The role's own arguments end the command line, then H2O's -allow_unsupported_java where it is opted in.
+    tail = ["-allow_unsupported_java"] if debian13(host) else []
+    assert shlex.split(unit.split("ExecStart=", 1)[1].splitlines()[0])[-4 - len(tail):] == [
+        "-ice_root", "/var/lib/h2o/ice", "-log_dir", "/var/lib/h2o/logs", *tail]
