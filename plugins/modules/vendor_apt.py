@@ -21,7 +21,7 @@ description:
     version, or a glob. A pin that does not resolve fails the module before any change, naming the variable,
     what was asked and the nearest versions the repository has.
   - With O(simulate=true), simulates the installation of every package (C(apt-get -s install)) and returns the
-    plan: every package that would be installed, upgraded, downgraded or removed, with its version, the
+    plan, every package that would be installed, upgraded, downgraded or removed, with its version, the
     repository it comes from and its download size.
   - With O(state=present), and only when all of the above succeeded, writes each repository's keyring and deb822
     source, and puts the package lists it read into apt's lists, so that no further C(apt-get update) is needed.
@@ -190,7 +190,7 @@ available:
   type: dict
 requested:
   description:
-    - The packages as given, each with C(name), C(version) (the pin), C(repository), C(variable) and C(resolved):
+    - The packages as given, each with C(name), C(version) (the pin), C(repository), C(variable) and C(resolved),
       the resolved pin, the version the plan installs, or the installed version (empty when none of these).
   returned: always
   type: list
@@ -282,7 +282,7 @@ class VendorApt:
         for given in self.params["repositories"]:
             repo = dict(given)
             repo["title"] = repo.get("title") or repo["name"]
-            repo["uri"] = repo["uri"].rstrip("/") if repo["suites"] != ["/"] else repo["uri"].rstrip("/") + "/"
+            repo["uri"] = repo["uri"].rstrip("/")
             repo["source_file"] = os.path.join(self.etc, "sources.list.d", repo["name"] + ".sources")
             repo["fingerprint"] = normalise_fingerprint(repo["key_fingerprint"])
             self.repos.append(repo)
@@ -593,9 +593,9 @@ def main():
         suites=dict(type="list", elements="str", default=["/"]),
         components=dict(type="list", elements="str", default=[]),
         architectures=dict(type="list", elements="str", default=[]),
-        key_url=dict(type="str"),
+        key_url=dict(type="str", no_log=False),
         key_file=dict(type="path"),
-        key_fingerprint=dict(type="str", required=True),
+        key_fingerprint=dict(type="str", required=True, no_log=False),
         keyring=dict(type="path", required=True, no_log=False),
         variables=dict(type="dict", default={}),
     )

@@ -125,10 +125,10 @@ def test_nearest_versions_surround_the_pin_newest_first():
 
 def test_parse_madison():
     found = apt_state.parse_madison((APT / "madison-bookworm.txt").read_text())
-    assert [v for v, _ in found["containerd.io"]] == ["2.1.5-1", "1.7.28-1"]
+    assert [v for v, _source in found["containerd.io"]] == ["2.1.5-1", "1.7.28-1"]
     assert found["docker-ce"][0] == (
         "5:29.0.0-1~debian.12~bookworm", "http://127.0.0.1:8765/linux/debian bookworm/stable amd64 Packages")
-    assert {v for v, _ in found["curl"]} == {"7.88.1-10+deb12u15", "7.88.1-10+deb12u5"}
+    assert {v for v, _source in found["curl"]} == {"7.88.1-10+deb12u15", "7.88.1-10+deb12u5"}
 
 
 def test_parse_simulation():
