@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import binascii
 import fnmatch
+import functools
 import hashlib
 import re
 
@@ -284,6 +285,32 @@ def nearest_versions(pin, versions, count=3):
     below = [version for version in ordered if compare_debian_versions(version.split(":", 1)[-1], probe) < 0]
     above = [version for version in ordered if version not in below]
     return list(reversed(below[-count:] + above[:count]))
+
+
+_NUMBERED = re.compile(r"^(.+?)-([0-9]+(?:[-.][0-9]+)*)$")
+
+
+def name_stem(name):
+    """A package name without the version numbers it ends with (cuda-toolkit-12-9 -> cuda-toolkit, nvidia-open-580
+    -> nvidia-open, libcudnn9-cuda-12 -> libcudnn9-cuda), or None when it ends with none."""
+    match = _NUMBERED.match(name)
+    return match.group(1) if match else None
+
+
+def nearest_siblings(name, newest, count=3):
+    """For a package the repository lacks, the packages of the same family (same stem, other numbers) nearest to it,
+    as [(sibling, its newest version)]: up to `count` on each side of where `name` sorts among them, by the numbers
+    in their names, highest first. `newest` is {package: newest version} of what the repository has."""
+    stem = name_stem(name)
+    if stem is None:
+        return []
+    numbers = dict((sibling, _NUMBERED.match(sibling).group(2)) for sibling in newest
+                   if sibling != name and name_stem(sibling) == stem)
+    probe = _NUMBERED.match(name).group(2)
+    ordered = sorted(numbers, key=functools.cmp_to_key(lambda a, b: compare_debian_versions(numbers[a], numbers[b])))
+    below = [sibling for sibling in ordered if compare_debian_versions(numbers[sibling], probe) < 0]
+    above = [sibling for sibling in ordered if sibling not in below]
+    return [(sibling, newest[sibling]) for sibling in reversed(below[-count:] + above[:count])]
 
 
 # --------------------------------------------------------------------------------------------

@@ -123,6 +123,14 @@ options:
     description: Fail when a pin does not resolve or the simulation fails; false returns them in RV(unresolved).
     type: bool
     default: true
+  preferences:
+    description:
+      - apt preferences files the run will write or remove before it installs (for example a driver branch pin), by
+        file name under C(/etc/apt/preferences.d): the text a file will hold, or an empty string for a file the run
+        removes. They replace the host's files of the same name in the private apt state only (for the resolution
+        and the simulation); this module never writes them.
+    type: dict
+    default: {}
   apt_root:
     description:
       - The host's apt configuration and state (C(<apt_root>/etc/apt), C(<apt_root>/var/lib/apt/lists)); for tests.
@@ -226,6 +234,7 @@ repositories:
 
 import glob
 import os
+import re
 import shutil
 import tempfile
 
@@ -236,6 +245,8 @@ from ansible_collections.mlinabox.stack.plugins.module_utils.apt_state import (
     failing_repositories,
     keyring_bytes,
     list_file_prefix,
+    name_stem,
+    nearest_siblings,
     nearest_versions,
     normalise_fingerprint,
     parse_dpkg_status,
@@ -286,6 +297,10 @@ class VendorApt:
             repo["source_file"] = os.path.join(self.etc, "sources.list.d", repo["name"] + ".sources")
             repo["fingerprint"] = normalise_fingerprint(repo["key_fingerprint"])
             self.repos.append(repo)
+        for name in self.params["preferences"]:
+            if not re.match(r"^[A-Za-z0-9_.-]+$", name) or ("." in name and not name.endswith(".pref")):
+                module.fail_json(msg=f"preferences: {name!r} is not a file name apt reads from preferences.d (letters, "
+                                     "digits, '_', '-' and '.', no extension or .pref).")
         self.tmp = None
         self.apt_get = module.get_bin_path("apt-get", required=True)
         self.apt_cache = module.get_bin_path("apt-cache", required=True)
@@ -297,6 +312,8 @@ class VendorApt:
             "-o", "Dir::Etc::SourceParts=" + os.path.join(self.tmp, "sources.list.d"),
             "-o", "Dir::State::Lists=" + os.path.join(self.tmp, "lists"),
             "-o", "Dir::Cache=" + os.path.join(self.tmp, "cache"),
+            "-o", "Dir::Etc::Preferences=" + os.path.join(self.etc, "preferences"),
+            "-o", "Dir::Etc::PreferencesParts=" + os.path.join(self.tmp, "preferences.d"),
             "-o", "Dir::State::status=" + os.path.join(self.root, "var/lib/dpkg/status"),
             "-o", "Debug::NoLocking=true",
             "-o", "APT::Sandbox::User=root",
@@ -376,8 +393,17 @@ class VendorApt:
 
     def prepare(self):
         self.tmp = tempfile.mkdtemp(prefix="mlbox-apt.")
-        for sub in ("sources.list.d", "keys", "lists/partial", "cache/archives/partial"):
+        for sub in ("sources.list.d", "preferences.d", "keys", "lists/partial", "cache/archives/partial"):
             os.makedirs(os.path.join(self.tmp, sub))
+        # The host's preferences, with those the run will write or remove in their place.
+        host_parts = os.path.join(self.etc, "preferences.d")
+        for name in sorted(os.listdir(host_parts)) if os.path.isdir(host_parts) else []:
+            if os.path.isfile(os.path.join(host_parts, name)) and name not in self.params["preferences"]:
+                shutil.copyfile(os.path.join(host_parts, name), os.path.join(self.tmp, "preferences.d", name))
+        for name, text in self.params["preferences"].items():
+            if text:
+                with open(os.path.join(self.tmp, "preferences.d", name), "w", encoding="utf-8") as handle:
+                    handle.write(text if text.endswith("\n") else text + "\n")
         with open(os.path.join(self.tmp, "sources.list"), "w", encoding="utf-8") as handle:
             handle.write("")
         if self.params["distribution_sources"]:
@@ -456,8 +482,14 @@ class VendorApt:
             where = ("{} ({})".format(repo["title"], redact_uri(repo["uri"]))) if repo else "the apt sources read"
             what = pkg.get("variable") or ("the pin of " + name)
             if not found:
-                unresolved.append({"package": name, "version": pin, "variable": pkg.get("variable"),
-                                   "msg": f"{what}: {where} has no package {name}."})
+                siblings = self.siblings(name, repo)
+                family = ", ".join(f"{version} ({sibling})" for sibling, version in siblings)
+                unresolved.append({
+                    "package": name, "version": pin, "variable": pkg.get("variable"),
+                    "nearest": [f"{sibling}={version}" for sibling, version in siblings],
+                    "msg": f"{what}: {where} has no package {name}"
+                           + (f"; the nearest versions there are {family}." if family else "."),
+                })
                 continue
             if not pin:
                 continue
@@ -472,6 +504,25 @@ class VendorApt:
                 continue
             versions[name] = resolved
         return versions, unresolved, listing
+
+    def siblings(self, name, repo):
+        """The packages of the same family as a missing one (cuda-toolkit-12-9: cuda-toolkit-12-8, -13-0), nearest
+        first, with their newest versions (in `repo` when one is named)."""
+        stem = name_stem(name)
+        if stem is None:
+            return []
+        rc, out, _err = self.run([self.apt_cache, *self.options(), "pkgnames", stem + "-"])
+        names = sorted(set(line.strip() for line in out.splitlines() if name_stem(line.strip()) == stem))[:200]
+        if rc != 0 or not names:
+            return []
+        _rc, out, _err = self.run([self.apt_cache, *self.options(), "madison", *names])
+        newest = {}
+        for sibling, entries in parse_madison(out).items():
+            versions = [version for version, where in entries
+                        if repo is None or where.startswith(repo["uri"].rstrip("/"))]
+            if versions:
+                newest[sibling] = sort_debian_versions(set(versions), reverse=True)[0]
+        return nearest_siblings(name, newest)
 
     def installed(self):
         try:
@@ -614,6 +665,7 @@ def main():
             simulate=dict(type="bool", default=False),
             install_recommends=dict(type="bool", default=True),
             fail_on_unresolved=dict(type="bool", default=True),
+            preferences=dict(type="dict", default={}),
             apt_root=dict(type="path", default="/"),
         ),
         supports_check_mode=True,

@@ -12,18 +12,15 @@ import json
 import os
 import shutil
 import subprocess
-import uuid
 from pathlib import Path
 
 import pytest
 import yaml
+from harness import FIXTURE_VARS, REPO, docker, throwaway_container
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
-IMAGE = os.environ.get("MLBOX_TEST_IMAGE", "mlbox-test/debian:12")
 # bad_input.yml and one bad_input_<role>.yml per role, all in the same format.
 CASES = [case for table in sorted(HERE.glob("bad_input*.yml")) for case in yaml.safe_load(table.read_text())]
-FIXTURE_VARS = REPO / "build" / "fixture-repos" / "vars.yml"
 SNAPSHOT = (
     "find /etc /usr/local /var/lib/dpkg/status -xdev -type f -print0 | sort -z | xargs -0 sha256sum"
 )
@@ -31,20 +28,10 @@ SNAPSHOT = (
 pytestmark = pytest.mark.skipif(shutil.which("docker") is None, reason="needs the docker CLI and engine")
 
 
-def docker(*args: str, check: bool = True) -> subprocess.CompletedProcess:
-    return subprocess.run(["docker", *args], capture_output=True, text=True, check=check, timeout=120)
-
-
 @pytest.fixture(scope="module")
 def container():
-    if docker("image", "inspect", IMAGE, check=False).returncode != 0:
-        pytest.fail(f"test image {IMAGE} is missing: run tests/harness/build-images.sh")
-    name = f"mlbox-badinput-{uuid.uuid4().hex[:8]}"
-    docker("run", "-d", "--name", name, "--network", "host", IMAGE, "sleep", "3600")
-    try:
+    with throwaway_container() as name:
         yield name
-    finally:
-        docker("rm", "-f", name, check=False)
 
 
 def failed_messages(result: dict) -> list[str]:

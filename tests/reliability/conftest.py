@@ -25,7 +25,8 @@ import yaml
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 sys.path.insert(0, str(REPO / "tests" / "integration"))
-from test_bad_input import IMAGE, SNAPSHOT, docker, failed_messages  # noqa: E402
+from harness import IMAGE, docker  # noqa: E402
+from test_bad_input import SNAPSHOT, failed_messages  # noqa: E402
 
 __all__ = ["IMAGE", "SNAPSHOT", "docker", "failed_messages"]
 

@@ -184,3 +184,20 @@ def test_dpkg_status_reads_installed_packages_only():
         "jq": {"version": "1.6-2.1+deb12u1", "held": False},
         "curl": {"version": "7.88.1-10+deb12u14", "held": True},
     }
+
+
+@pytest.mark.parametrize("name,stem", [
+    ("cuda-toolkit-12-9", "cuda-toolkit"), ("nvidia-open-580", "nvidia-open"), ("libcudnn9-cuda-12", "libcudnn9-cuda"),
+    ("nvidia-driver-pinning-590", "nvidia-driver-pinning"), ("docker-ce", None), ("libcudnn9", None),
+])
+def test_name_stem(name, stem):
+    assert apt_state.name_stem(name) == stem
+
+
+def test_nearest_siblings_by_the_numbers_in_their_names():
+    newest = {"cuda-toolkit-12-8": "12.8.1-1", "cuda-toolkit-12-10": "12.10.0-1", "cuda-toolkit-13-0": "13.0.2-1",
+              "cuda-toolkit-11-8": "11.8.0-1", "cuda-toolkit-config-common": "13.0.96-1", "cuda-12-9": "12.9.1-1"}
+    assert apt_state.nearest_siblings("cuda-toolkit-12-9", newest, count=2) == [
+        ("cuda-toolkit-13-0", "13.0.2-1"), ("cuda-toolkit-12-10", "12.10.0-1"),
+        ("cuda-toolkit-12-8", "12.8.1-1"), ("cuda-toolkit-11-8", "11.8.0-1")]
+    assert apt_state.nearest_siblings("docker-ce", newest) == []

@@ -168,3 +168,59 @@ def test_packages_that_cannot_be_installed_together_are_refused(root, fake_comma
     assert ("apt cannot install docker-ce=5:29.0.0-1~debian.12~bookworm, containerd.io=1.7.28-1 together"
             in result["msg"])
     assert "Conflicts: docker-ce" in result["msg"]
+
+
+def test_a_missing_package_names_the_nearest_of_its_family(root, fake_commands, fake_bin_paths, run_module):
+    """cuda-toolkit-12-9 is not in the repository: the message lists the toolkits nearest to it, with versions."""
+    fake_bin_paths.update({"apt-get": "/usr/bin/apt-get", "apt-cache": "/usr/bin/apt-cache"})
+    cuda = "http://127.0.0.1:8765/cuda/debian12/x86_64"
+    madison = "".join(
+        f" {name} | {version} | {cuda}  Packages\n"
+        for name, version in [("cuda-toolkit-12-8", "12.8.1-1"), ("cuda-toolkit-12-6", "12.6.3-1"),
+                              ("cuda-toolkit-13-0", "13.0.2-1"), ("cuda-toolkit-13-0", "13.0.0-1")])
+    fake_commands.add(lambda a: a[:2] == ["/usr/bin/apt-get", "update"], (0, "", ""))
+    fake_commands.add(lambda a: "pkgnames" in a,
+                      (0, "cuda-toolkit-12-8\ncuda-toolkit-12-6\ncuda-toolkit-13-0\ncuda-toolkit-config-common\n", ""))
+    fake_commands.add(lambda a: "madison" in a, lambda a: (0, madison if "cuda-toolkit-12-8" in a else "", ""))
+    arguments = args(root, state="resolved")
+    arguments["repositories"][0].update(name="nvidia-cuda", title="NVIDIA CUDA", uri=cuda, suites=["/"],
+                                        components=[])
+    arguments["packages"] = [{"name": "cuda-toolkit-12-9", "version": "12.9.*", "repository": "nvidia-cuda",
+                              "variable": "cuda_versions"}]
+    result = run_module(vendor_apt.main, arguments)
+    assert result["failed"]
+    expected = (f"cuda_versions: NVIDIA CUDA ({cuda}) has no package cuda-toolkit-12-9; the nearest versions there "
+                "are 13.0.2-1 (cuda-toolkit-13-0), 12.8.1-1 (cuda-toolkit-12-8), 12.6.3-1 (cuda-toolkit-12-6).")
+    assert expected in result["msg"]
+    pkgnames = next(call for call in fake_commands.calls if "pkgnames" in call["args"])
+    assert pkgnames["args"][-1] == "cuda-toolkit-"
+
+
+def test_preferences_the_run_will_write_replace_the_hosts_in_the_private_state(root, apt, run_module):
+    """A branch pin the run writes applies to the resolution; the host's file of the same name does not; other
+    host preferences still apply; nothing is written under /etc/apt/preferences.d."""
+    parts = root / "etc/apt/preferences.d"
+    parts.mkdir(parents=True)
+    (parts / "mlbox-nvidia-driver-branch").write_text("Package: nvidia-open*\nPin: version 580.*\nPin-Priority: 1000\n")
+    (parts / "other.pref").write_text("Package: jq\nPin: version 1.6*\nPin-Priority: 990\n")
+    seen = {}
+
+    def capture(argv):
+        option = next(arg for arg in argv if arg.startswith("Dir::Etc::PreferencesParts="))
+        folder = Path(option.split("=", 1)[1])
+        seen.update((path.name, path.read_text()) for path in folder.iterdir())
+        return 0, (APT / "madison-bookworm.txt").read_text(), ""
+
+    apt.answers.insert(0, (lambda a: "madison" in a, capture))
+    pin = "Package: nvidia-open*\nPin: version 570.*\nPin-Priority: 1000"
+    result = run_module(vendor_apt.main, args(root, state="resolved",
+                                               preferences={"mlbox-nvidia-driver-branch": pin, "gone": ""}))
+    assert not result.get("failed"), result.get("msg")
+    assert seen == {"mlbox-nvidia-driver-branch": pin + "\n", "other.pref": (parts / "other.pref").read_text()}
+    assert (parts / "mlbox-nvidia-driver-branch").read_text().endswith("580.*\nPin-Priority: 1000\n")
+
+
+def test_a_preferences_name_apt_would_ignore_is_refused(root, apt, run_module):
+    result = run_module(vendor_apt.main, args(root, preferences={"../pin": "x"}))
+    assert result["failed"] and "preferences: '../pin' is not a file name" in result["msg"]
+    assert apt.calls == []
