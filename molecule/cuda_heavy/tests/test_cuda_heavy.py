@@ -1,4 +1,9 @@
-"""Debian 12's real CUDA toolkit (molecule scenario `cuda_heavy`, opt-in: make test-heavy)."""
+"""Debian's real CUDA toolkit, 12 and 13 (molecule scenario `cuda_heavy`, opt-in: make test-heavy)."""
+
+import pytest
+
+# The CUDA release of nvidia-cuda-toolkit in each Debian release's non-free (written here, not read from the role).
+CUDA_OF_RELEASE = {"bookworm": "11.8", "trixie": "12.4"}
 
 PROGRAM = r"""
 #include <cstdio>
@@ -10,20 +15,29 @@ int main() { std::printf("compiled\n"); return 0; }
 """
 
 
-def test_distro_toolkit_installed_and_held(host):
+@pytest.fixture(name="cuda")
+def fixture_cuda(host) -> str:
+    """The CUDA X.Y that this host's Debian release ships."""
+    codename = host.system_info.codename
+    assert codename in CUDA_OF_RELEASE, f"no expected CUDA release for Debian {codename}"
+    return CUDA_OF_RELEASE[codename]
+
+
+def test_distro_toolkit_installed_and_held(host, cuda):
     assert host.package("nvidia-cuda-toolkit").is_installed
-    assert host.package("nvidia-cuda-toolkit").version.startswith("11.8")
+    # Debian 12: 11.8.89~11.8.0-5~deb12u1, Debian 13: 12.4.131~12.4.1-2.
+    assert host.package("nvidia-cuda-toolkit").version.startswith(f"{cuda}.")
     assert host.check_output("dpkg --get-selections nvidia-cuda-toolkit").split()[-1] == "hold"
     # Never NVIDIA's toolkits or this role's profile with the distro source.
     assert not host.file("/etc/profile.d/cuda.sh").exists
     assert host.run("dpkg -l 'cuda-toolkit-*' | grep -q '^ii'").rc != 0
 
 
-def test_nvcc_is_the_distribution_release(host):
+def test_nvcc_is_the_distribution_release(host, cuda):
     login = host.run("bash -lc 'command -v nvcc && nvcc --version'")
     assert login.rc == 0
     assert login.stdout.splitlines()[0] == "/usr/bin/nvcc"
-    assert "release 11.8," in login.stdout
+    assert f"release {cuda}," in login.stdout
 
 
 def test_nvcc_compiles_a_kernel(host):

@@ -6,6 +6,8 @@ import json
 
 ENV = "/opt/mlbox/envs/rapids"
 PYTHON = f"{ENV}/bin/python"
+# The distribution's python3 per Debian release (the environment's by default; the 26.10 wheels are cp311-abi3).
+PYTHON_OF_RELEASE = {"bookworm": "3.11", "trixie": "3.13"}
 
 
 def freeze(host) -> dict:
@@ -20,6 +22,14 @@ def test_rapids_wheels_for_cuda_12(host):
     assert packages["ipykernel"] == "7.4.0"
     assert [name for name in packages if name.startswith("nvidia-") and name.endswith("-cu12")]
     assert not [name for name in packages if name.endswith("-cu13")]
+
+
+def test_environment_python_is_the_distributions(host):
+    codename = host.system_info.codename
+    assert codename in PYTHON_OF_RELEASE, f"no expected Python for Debian {codename}"
+    version = "import sys; print('%d.%d' % sys.version_info[:2])"
+    assert host.check_output(f'/usr/bin/python3 -c "{version}"') == PYTHON_OF_RELEASE[codename]
+    assert host.check_output(f'{PYTHON} -c "{version}"') == PYTHON_OF_RELEASE[codename]
 
 
 def test_spec_and_kernel(host):
@@ -38,7 +48,7 @@ def test_packages_are_importable_without_touching_a_gpu(host):
         "import importlib.util as u, importlib.metadata as m; "
         "print(all(u.find_spec(n) for n in ('cudf', 'cuml', 'cupy', 'rmm')), m.version('cudf-cu12'))"
     )
-    result = host.run(f"{PYTHON} -c \"{code}\"")
+    result = host.run(f'{PYTHON} -c "{code}"')
     assert result.rc == 0, result.stderr
     found, version = result.stdout.split()
     assert found == "True"
