@@ -126,8 +126,8 @@ options:
   preferences:
     description:
       - apt preferences files the run will write or remove before it installs (for example a driver branch pin), by
-        file name under C(/etc/apt/preferences.d): the text a file will hold, or an empty string for a file the run
-        removes. They replace the host's files of the same name in the private apt state only (for the resolution
+        file name under C(/etc/apt/preferences.d), the text a file will hold (an empty string for a file the run
+        removes). They replace the host's files of the same name in the private apt state only (for the resolution
         and the simulation); this module never writes them.
     type: dict
     default: {}

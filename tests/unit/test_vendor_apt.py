@@ -213,8 +213,8 @@ def test_preferences_the_run_will_write_replace_the_hosts_in_the_private_state(r
 
     apt.answers.insert(0, (lambda a: "madison" in a, capture))
     pin = "Package: nvidia-open*\nPin: version 570.*\nPin-Priority: 1000"
-    result = run_module(vendor_apt.main, args(root, state="resolved",
-                                               preferences={"mlbox-nvidia-driver-branch": pin, "gone": ""}))
+    preferences = {"mlbox-nvidia-driver-branch": pin, "gone": ""}
+    result = run_module(vendor_apt.main, args(root, state="resolved", preferences=preferences))
     assert not result.get("failed"), result.get("msg")
     assert seen == {"mlbox-nvidia-driver-branch": pin + "\n", "other.pref": (parts / "other.pref").read_text()}
     assert (parts / "mlbox-nvidia-driver-branch").read_text().endswith("580.*\nPin-Priority: 1000\n")
