@@ -23,6 +23,7 @@ import argparse
 import base64
 import gzip
 import hashlib
+import importlib.util
 import json
 import math
 import os
@@ -78,57 +79,16 @@ class BuildError(Exception):
 # --------------------------------------------------------------------------------------------
 # Debian version comparison (dpkg's algorithm), for the recipe's dependency check.
 
-def _order(char: str) -> int:
-    if char.isdigit():
-        return 0
-    if char.isascii() and char.isalpha():
-        return ord(char)
-    if char == "~":
-        return -1
-    return ord(char) + 256
+def _load_apt_state():
+    """The collection's own dpkg version comparison (plugins/module_utils/apt_state.py, standard library only)."""
+    path = Path(__file__).resolve().parents[3] / "plugins" / "module_utils" / "apt_state.py"
+    spec = importlib.util.spec_from_file_location("mlbox_apt_state", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _verrevcmp(left: str, right: str) -> int:
-    i = j = 0
-    while i < len(left) or j < len(right):
-        first_diff = 0
-        while (i < len(left) and not left[i].isdigit()) or (j < len(right) and not right[j].isdigit()):
-            lc = _order(left[i]) if i < len(left) else 0
-            rc = _order(right[j]) if j < len(right) else 0
-            if lc != rc:
-                return lc - rc
-            i += 1
-            j += 1
-        while i < len(left) and left[i] == "0":
-            i += 1
-        while j < len(right) and right[j] == "0":
-            j += 1
-        while i < len(left) and left[i].isdigit() and j < len(right) and right[j].isdigit():
-            if not first_diff:
-                first_diff = ord(left[i]) - ord(right[j])
-            i += 1
-            j += 1
-        if i < len(left) and left[i].isdigit():
-            return 1
-        if j < len(right) and right[j].isdigit():
-            return -1
-        if first_diff:
-            return first_diff
-    return 0
-
-
-def _split_version(version: str) -> tuple[int, str, str]:
-    epoch, rest = version.split(":", 1) if ":" in version else ("0", version)
-    upstream, _sep, revision = rest.rpartition("-") if "-" in rest else (rest, "", "")
-    return int(epoch or 0), upstream, revision
-
-
-def compare_versions(left: str, right: str) -> int:
-    le, lu, lr = _split_version(left)
-    re_, ru, rr = _split_version(right)
-    if le != re_:
-        return le - re_
-    return _verrevcmp(lu, ru) or _verrevcmp(lr, rr)
+compare_versions = _load_apt_state().compare_debian_versions
 
 
 def version_satisfies(version: str, op: str, wanted: str) -> bool:
