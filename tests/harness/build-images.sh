@@ -65,7 +65,7 @@ trap cleanup EXIT
 
 mkdir -p "$BUILD_DIR"
 "$HARNESS_DIR/docker-engine.sh"
-ensure_debs debootstrap
+ensure_tools debootstrap
 releases=("$@")
 [ ${#releases[@]} -gt 0 ] || releases=(12 13)
 for r in "${releases[@]}"; do build_one "$r"; done

@@ -8,9 +8,8 @@ set -euo pipefail
 if docker info >/dev/null 2>&1; then
   exit 0
 fi
-command -v dockerd >/dev/null 2>&1 || ensure_debs docker.io
-# docker.io recommends these; the harness needs them for image builds and containers.
-ensure_debs iptables ca-certificates
+# docker.io recommends iptables and ca-certificates; the harness needs them for image builds and containers.
+ensure_tools docker dockerd iptables /etc/ssl/certs/ca-certificates.crt pgrep
 
 if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
   log "starting docker.service"

@@ -26,5 +26,5 @@ stage="$stage_root/ansible_collections/mlinabox/stack"
 mkdir -p "$stage"
 (cd "$REPO_ROOT" && git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} cp --parents -P {} "$stage/" 2>/dev/null) || true
 cd "$stage"
-ensure_debs shellcheck   # ansible-test skips its shellcheck test without it
+ensure_tools shellcheck   # ansible-test skips its shellcheck test without it
 "$REPO_ROOT/.venv/bin/ansible-test" sanity --venv --requirements --python "$PY_VERSION" --color no "$@"
