@@ -62,7 +62,7 @@ class Release(NamedTuple):
 
 RELEASES = {
     "12": Release("3.11", ["base", "pytorch", "tensorflow", "locked"], 18888),
-    "13": Release("3.13", ["base", "tensorflow", "locked"], 18889),
+    "13": Release("3.13", ["base", "tensorflow", "locked"], 18890),
 }
 
 
