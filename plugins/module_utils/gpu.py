@@ -235,12 +235,9 @@ def _driver_link(path):
 
 
 def is_nvidia_gpu(device):
-    return (
-        device["vendor"] == NVIDIA_VENDOR_ID
-        and device["device"] is not None
-        and device["class"] is not None
-        and (device["class"] >> 8) in GPU_CLASSES
-    )
+    if device["vendor"] != NVIDIA_VENDOR_ID or device["device"] is None or device["class"] is None:
+        return False
+    return (device["class"] >> 8) in GPU_CLASSES
 
 
 def find_gpus(sysfs_root):

@@ -602,9 +602,11 @@ def read_env_packages(env_path):
                 "kind": "conda",
             }
     for site in _site_packages(env_path):
-        metas = sorted(glob.glob(os.path.join(site, "*.dist-info", "METADATA"))
-                       + glob.glob(os.path.join(site, "*.egg-info", "PKG-INFO"))
-                       + [path for path in glob.glob(os.path.join(site, "*.egg-info")) if os.path.isfile(path)])
+        metas = sorted([
+            *glob.glob(os.path.join(site, "*.dist-info", "METADATA")),
+            *glob.glob(os.path.join(site, "*.egg-info", "PKG-INFO")),
+            *[path for path in glob.glob(os.path.join(site, "*.egg-info")) if os.path.isfile(path)],
+        ])
         for meta_path in metas:
             try:
                 with open(meta_path, encoding="utf-8", errors="replace") as handle:

@@ -288,10 +288,8 @@ def collect_nvidia_driver(root, packages):
 
 
 def _cuda_dir_version(root, path):
-    return (
-        parse_cuda_version_json(read_file(root, path + "/version.json"))
-        or parse_cuda_version_txt(read_file(root, path + "/version.txt"))
-    )
+    version = parse_cuda_version_json(read_file(root, path + "/version.json"))
+    return version or parse_cuda_version_txt(read_file(root, path + "/version.txt"))
 
 
 def _major_minor(version):
@@ -459,9 +457,11 @@ def _env_site_packages(env_path):
 def _env_python_packages(env_path):
     packages = {}
     for site in _env_site_packages(env_path):
-        for meta in sorted(glob.glob(os.path.join(site, "*.dist-info", "METADATA"))
-                           + glob.glob(os.path.join(site, "*.egg-info", "PKG-INFO"))
-                           + [path for path in glob.glob(os.path.join(site, "*.egg-info")) if os.path.isfile(path)]):
+        for meta in sorted([
+            *glob.glob(os.path.join(site, "*.dist-info", "METADATA")),
+            *glob.glob(os.path.join(site, "*.egg-info", "PKG-INFO")),
+            *[path for path in glob.glob(os.path.join(site, "*.egg-info")) if os.path.isfile(path)],
+        ]):
             try:
                 with open(meta, encoding="utf-8", errors="replace") as handle:
                     name, version = parse_metadata(handle.read(65536))

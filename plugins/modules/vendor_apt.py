@@ -484,11 +484,11 @@ class VendorApt:
             if not found:
                 siblings = self.siblings(name, repo)
                 family = ", ".join(f"{version} ({sibling})" for sibling, version in siblings)
+                family_note = f"; the nearest versions there are {family}." if family else "."
                 unresolved.append({
                     "package": name, "version": pin, "variable": pkg.get("variable"),
                     "nearest": [f"{sibling}={version}" for sibling, version in siblings],
-                    "msg": f"{what}: {where} has no package {name}"
-                           + (f"; the nearest versions there are {family}." if family else "."),
+                    "msg": f"{what}: {where} has no package {name}{family_note}",
                 })
                 continue
             if not pin:

@@ -13,14 +13,19 @@ cd "$REPO_ROOT"
 "$BIN/ansible-galaxy" collection build --force --output-path "$work/dist"
 tarball=$(ls "$work"/dist/mlinabox-stack-*.tar.gz)
 echo "built $(basename "$tarball") ($(du -k "$tarball" | cut -f1) KiB, $(tar -tzf "$tarball" | wc -l) entries)"
-if tar -tzf "$tarball" | grep -E '^(tests|molecule|\.venv|\.collections|build)/'; then
+# Development files (every build_ignore entry of galaxy.yml) stay out of the tarball: it holds what users run.
+dev_files='^(\.ci|\.collections|\.venv|\.cache|\.ansible|\.git|\.ruff_cache|\.pytest_cache|\.config|artifacts|build|molecule|tests|inventories/local)/'
+dev_files+='|^(\.gitignore|\.yamllint|\.ansible-lint|ansible\.cfg|ruff\.toml|Makefile|requirements-dev\.txt)$|\.tar\.gz$|(^|/)__pycache__/'
+if tar -tzf "$tarball" | grep -E "$dev_files"; then
   die "the tarball holds development files (see build_ignore in galaxy.yml)"
 fi
+version=$("$BIN/python" -c 'import json, sys, tarfile
+print(json.load(tarfile.open(sys.argv[1]).extractfile("MANIFEST.json"))["collection_info"]["version"])' "$tarball")
 
 cd "$work"   # away from the checkout's ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH="$work/collections"
 "$BIN/ansible-galaxy" collection install --offline "$tarball" -p "$work/collections"
-"$BIN/ansible-galaxy" collection list mlinabox.stack -p "$work/collections" | grep -E 'mlinabox\.stack +0\.1\.0'
+"$BIN/ansible-galaxy" collection list mlinabox.stack -p "$work/collections" | grep -E "mlinabox\\.stack +${version//./\\.}( |\$)"
 
 for role in "$work"/collections/ansible_collections/mlinabox/stack/roles/*/; do
   "$BIN/ansible-doc" -t role "mlinabox.stack.$(basename "$role")" | head -n 3
