@@ -208,7 +208,7 @@ class Scanner:
 
     def skip_heredocs(self) -> None:
         s = self.s
-        for delimiter, _ in self.heredocs:
+        for delimiter, _strip in self.heredocs:
             while self.i < len(s):
                 end = s.find("\n", self.i)
                 end = len(s) if end < 0 else end
@@ -342,7 +342,7 @@ def scan(text: str, first_line: int, sink: list) -> None:
             scan(tokens[i][1].text, tokens[i][2], sink)  # trap 'commands' SIGNAL
             continue
         if text == "alias":
-            for _, w, ln in tokens[i:]:
+            for _kind, w, ln in tokens[i:]:
                 if isinstance(w, Word) and "=" in w.text:
                     sink.append(("function", w.text.split("=", 1)[0], ln))
                 else:
@@ -377,7 +377,7 @@ def makefile_recipes(path: Path) -> list[tuple[int, str]]:
             variables[m.group(1)] = m.group(2).strip()
 
     def expand(text: str) -> str:
-        for _ in range(3):
+        for _attempt in range(3):
             text = re.sub(r"\$\(([A-Z_]+)\)", lambda m: variables.get(m.group(1), "MAKEVAR"), text)
         text = re.sub(r"\$\([a-z]+ [^)]*\)", "MAKEVAR", text)  # $(dir $@) and other functions
         text = re.sub(r"\$[@<^*?]", "MAKEVAR", text)

@@ -122,14 +122,14 @@ def published(tmp_path_factory) -> tuple[dict, str]:
 
 
 def test_one_key_per_host_added_up(published):
-    stats, _ = published
+    stats, _text = published
     assert sorted(stats) == ["mlbox_manifest", "mlbox_plan", "mlbox_verify"]
     for key in stats:
         assert sorted(stats[key]) == ["box1", "box2"], key
 
 
 def test_manifest_summary(published):
-    stats, _ = published
+    stats, _text = published
     summary = stats["mlbox_manifest"]["box1"]
     assert summary["box"] == "gpu01"
     assert summary["profile"] == "cpu"
@@ -148,7 +148,7 @@ def test_manifest_summary(published):
 
 
 def test_verify_summary(published):
-    stats, _ = published
+    stats, _text = published
     assert stats["mlbox_verify"]["box2"] == {
         "profile": "cpu", "time": "2026-11-26T05:09:00Z", "gpus": 0, "passed": 1, "failed": 1, "skipped": 1,
         "failed_checks": ["JupyterLab"], "report": "/srv/reports/box2/verify.md",
@@ -156,7 +156,7 @@ def test_verify_summary(published):
 
 
 def test_plan_summary(published):
-    stats, _ = published
+    stats, _text = published
     assert stats["mlbox_plan"]["box1"] == {
         "profile": "cpu", "install_or_change": 2, "remove": 1, "download_mib": 100.0,
         "unresolved": [{"package": "docker-ce", "version": "9.9.9", "variable": "docker_version"}],
@@ -165,7 +165,7 @@ def test_plan_summary(published):
 
 
 def test_nothing_secret(published):
-    _, text = published
+    _stats, text = published
     assert SECRET not in text
     assert "mirror.example" not in text
 
