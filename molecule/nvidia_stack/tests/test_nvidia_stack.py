@@ -45,7 +45,7 @@ def test_repository_key_is_the_verified_one(host):
 def test_repository_source_is_deb822_with_signed_by(host):
     distro = "debian12" if is_bookworm(host) else "debian13"
     source = host.file("/etc/apt/sources.list.d/nvidia-cuda.sources").content_string
-    assert f"URIs: {FIXTURE['fixture_nvidia_cuda_base_url']}/{distro}/x86_64/\n" in source
+    assert f"URIs: {FIXTURE['fixture_nvidia_cuda_base_url']}/{distro}/x86_64\n" in source
     assert "Suites: /\n" in source
     assert f"Signed-By: {KEYRING}\n" in source
     assert "Components" not in source
