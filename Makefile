@@ -7,7 +7,7 @@ COLLECTION_LINK := .collections/ansible_collections/mlinabox/stack
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 
-.PHONY: help setup box box-destroy bench reliability test test-heavy lint sanity unit bad-input molecule images fixture-repos build clean
+.PHONY: help setup box box-destroy bench reliability test test-heavy lint sanity unit bad-input molecule images fixture-repos build docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -67,6 +67,9 @@ bench: setup images ## Benchmark, not a test (~1 h): converges, per-role times, 
 
 build: setup ## Build the collection tarball
 	ansible-galaxy collection build --force
+
+docs: setup ## Build the collection's documentation site (antsibull-docs) into build/docs-site
+	@bash tests/harness/collection-docs.sh
 
 clean: ## Remove build outputs (not .venv or the test images)
 	rm -rf build artifacts mlinabox-stack-*.tar.gz
