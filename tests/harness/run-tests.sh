@@ -90,6 +90,7 @@ check collection-build tests/harness/collection-install.sh
 check host-tools tests/harness/host-tools-check.sh
 check execution-environment tests/harness/execution-environment.sh
 check packer tests/harness/packer-check.sh
+check collection-docs tests/harness/collection-docs.sh
 # The containers' part, $JOBS at a time: the longest first, so that the job slots finish together.
 LONGEST_FIRST=(nvidia_stack site python_stack bad-input)
 scenarios=()
