@@ -64,13 +64,16 @@ SYSTEMD_FLAGS = ["--cap-add", "SYS_ADMIN", "--tmpfs", "/run", "--tmpfs", "/run/l
 
 
 @contextlib.contextmanager
-def rel_container(label: str, *, systemd: bool = False):
-    """A fresh Debian 12 test container named rel-<label>-<random>, removed on exit."""
+def rel_container(label: str, *, systemd: bool = False, wheelhouse: str = ""):
+    """A fresh Debian 12 test container named rel-<label>-<random>, removed on exit; with `wheelhouse`, that
+    directory read-only at /srv/wheelhouse (as `make box` mounts PyTorch's CPU wheel)."""
     if docker("image", "inspect", IMAGE, check=False).returncode != 0:
         pytest.fail(f"test image {IMAGE} is missing: run tests/harness/build-images.sh")
     name = f"rel-{label}-{uuid.uuid4().hex[:6]}"
     # run.sh removes by this label what a killed pytest left behind.
     run_label = ["--label", f"mlbox.reliability.run={os.environ.get('MLBOX_RELIABILITY_RUN', 'manual')}"]
+    if wheelhouse:
+        run_label += ["-v", f"{wheelhouse}:/srv/wheelhouse:ro"]
     if systemd:
         docker("run", "-d", "--name", name, "--hostname", name, "--network", "host", *run_label, *SYSTEMD_FLAGS,
                IMAGE, "/lib/systemd/systemd")
@@ -330,7 +333,21 @@ def local_inventory(tmp_path: Path, container: str) -> Path:
     return inventory / "hosts.yml"
 
 
-def local_env(tmp_path: Path) -> dict:
-    """The MLBOX_* settings that inventories/local reads: this suite's JupyterLab port, no wheelhouse."""
-    return {"MLBOX_JUPYTER_PORT": str(PORT_JUPYTER), "MLBOX_ARTIFACTS_DIR": str(tmp_path / "artifacts"),
-            "MLBOX_WHEELHOUSE": ""}
+def local_env(tmp_path: Path, wheelhouse: str = "") -> dict:
+    """The MLBOX_* settings that inventories/local reads: this suite's JupyterLab port, and the wheelhouse with
+    PyTorch's CPU wheel when there is one (see box_wheelhouse)."""
+    env = {"MLBOX_JUPYTER_PORT": str(PORT_JUPYTER), "MLBOX_ARTIFACTS_DIR": str(tmp_path / "artifacts"),
+           "MLBOX_WHEELHOUSE": wheelhouse}
+    wheels = sorted(Path(wheelhouse).glob("torch-*+cpu-cp311-*.whl")) if wheelhouse else []
+    if wheels:
+        env["MLBOX_BOX_TORCH_VERSION"] = wheels[-1].name.split("-")[1].split("+")[0]
+    return env
+
+
+def box_wheelhouse() -> str:
+    """The wheelhouse `make box` uses (tests/harness/box.sh): MLBOX_WHEELHOUSE, or /opt/wheels when it has
+    PyTorch's CPU wheel for CPython 3.11; "" otherwise (the pytorch environment then needs PyTorch's index)."""
+    given = os.environ.get("MLBOX_WHEELHOUSE", "")
+    if given:
+        return given
+    return "/opt/wheels" if list(Path("/opt/wheels").glob("torch-*+cpu-cp311-*.whl")) else ""
