@@ -33,15 +33,8 @@ step() {
   fi
 }
 
-# 1. The venv, keyed on the requirements file and the Python that runs it.
-want="$(sha256sum "$REQUIREMENTS" | cut -d' ' -f1) $(python3 -c 'import sys; print(sys.version.split()[0])')"
-if [ ! -x "$VENV/bin/antsibull-docs" ] || [ "$(cat "$VENV/.requirements" 2>/dev/null)" != "$want" ]; then
-  log "docs: creating ${VENV#"$REPO_ROOT"/} from ${REQUIREMENTS#"$REPO_ROOT"/}"
-  rm -rf "$VENV"
-  step venv python3 -m venv "$VENV"
-  step pip-install "$VENV/bin/python" -m pip install -qq --disable-pip-version-check -r "$REQUIREMENTS"
-  printf '%s\n' "$want" >"$VENV/.requirements"
-fi
+# 1. The venv.
+tool_venv "$VENV" "$REQUIREMENTS"
 export PATH="$VENV/bin:$PATH"
 
 # The dependencies in galaxy.yml, copied from .venv's ansible package to a directory outside the checkout:
@@ -49,14 +42,11 @@ export PATH="$VENV/bin:$PATH"
 # the ignored .venv (the lint then calls every reference to a dependency unknown).
 deps_root=$(mktemp -d "${TMPDIR:-/tmp}/mlbox-docs-deps.XXXXXX")
 trap 'rm -rf "$deps_root"' EXIT
-dev_collections="$("$DEV_PYTHON" -c 'import sysconfig; print(sysconfig.get_path("purelib"))')/ansible_collections"
-deps=$("$VENV/bin/python" -c 'import sys, yaml; print(*(yaml.safe_load(open(sys.argv[1])).get("dependencies") or {}))' \
-  "$REPO_ROOT/galaxy.yml")
-for dep in $deps; do
-  [ -d "$dev_collections/${dep/.//}" ] || die "docs: the dependency $dep is not in $dev_collections (make setup)"
+deps=$(galaxy_dependencies) || exit 1
+while read -r dep source_dir; do
   mkdir -p "$deps_root/ansible_collections/${dep%%.*}"
-  cp -r "$dev_collections/${dep/.//}" "$deps_root/ansible_collections/${dep/.//}"
-done
+  cp -r "$source_dir" "$deps_root/ansible_collections/${dep/.//}"
+done <<<"$deps"
 export ANSIBLE_COLLECTIONS_PATH="$REPO_ROOT/.collections:$deps_root"
 
 # 2. Lint.

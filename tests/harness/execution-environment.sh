@@ -16,15 +16,8 @@ VENV="$BUILD_DIR/venv-builder"
 REQS="$HARNESS_DIR/requirements-builder.txt"
 DEFINITION_DIR="$REPO_ROOT/docs/awx"
 
-stamp=$(sha256sum "$REQS" | cut -d' ' -f1)
-if [ "$(cat "$VENV/.requirements.sha256" 2>/dev/null)" != "$stamp" ]; then
-  log "creating $VENV from $(basename "$REQS")"
-  rm -rf "$VENV"
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r "$REQS"
-  "$VENV/bin/pip" check
-  echo "$stamp" >"$VENV/.requirements.sha256"
-fi
+tool_venv "$VENV" "$REQS"
+"$VENV/bin/pip" check >/dev/null
 "$VENV/bin/ansible-builder" --version
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/mlbox-ee.XXXXXX")

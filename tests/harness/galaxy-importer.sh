@@ -14,36 +14,24 @@ REQUIREMENTS="$HARNESS_DIR/requirements-importer.txt"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-if ! cmp -s "$REQUIREMENTS" "$VENV/.installed"; then
-  log "creating $VENV from $REQUIREMENTS"
-  rm -rf "$VENV"
-  python3 -m venv "$VENV"
-  "$VENV/bin/python" -m pip install -qq --disable-pip-version-check -r "$REQUIREMENTS"
-  cp "$REQUIREMENTS" "$VENV/.installed"
-fi
+tool_venv "$VENV" "$REQUIREMENTS"
 
 # The collection's dependencies (galaxy.yml), so that the importer's ansible-lint resolves their modules. The
 # importer sets ANSIBLE_COLLECTIONS_PATH to the unpacked tarball alone, but ansible also looks for collections in
 # every sys.path entry: they go to $VENV/collections, which a .pth file puts on the venv's sys.path. They come
 # from the collections that the `ansible` package of .venv bundles (requirements-dev.txt): the tests' versions.
 collections="$VENV/collections"
-dev_site=$("$BIN/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 importer_site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
 echo "$collections" >"$importer_site/mlbox-collections.pth"
-dependencies=$("$VENV/bin/python" -c '
-import sys, yaml
-with open(sys.argv[1], encoding="utf-8") as handle:
-    print("\n".join(yaml.safe_load(handle).get("dependencies") or {}))' "$REPO_ROOT/galaxy.yml")
-for dependency in $dependencies; do
-  source_dir="$dev_site/ansible_collections/${dependency/.//}"
-  [ -f "$source_dir/MANIFEST.json" ] || die "$dependency (galaxy.yml) is not in .venv's ansible package ($source_dir)"
+dependencies=$(galaxy_dependencies) || exit 1
+while read -r dependency source_dir; do
   if ! cmp -s "$source_dir/MANIFEST.json" "$collections/ansible_collections/${dependency/.//}/MANIFEST.json"; then
     ANSIBLE_COLLECTIONS_PATH="$collections" "$VENV/bin/ansible-galaxy" collection install --offline --no-deps --force \
       "$source_dir" -p "$collections" >/dev/null
   fi
   echo "dependency $dependency $("$VENV/bin/python" -c 'import json, sys
 print(json.load(open(sys.argv[1]))["collection_info"]["version"])' "$source_dir/MANIFEST.json") for the importer's ansible-lint"
-done
+done <<<"$dependencies"
 
 cd "$REPO_ROOT"
 "$BIN/ansible-galaxy" collection build --output-path "$work/dist"

@@ -54,3 +54,30 @@ ensure_tools() {
     have_tool "$tool" || die "'$tool' is still missing after installing its package $(host_tool_package "$tool")"
   done
 }
+
+# tool_venv VENV REQUIREMENTS: the venv of one test tool (antsibull-docs, galaxy-importer, ansible-builder) at
+# VENV, from its fully pinned REQUIREMENTS file, apart from .venv (each pins its own ansible-core or lint). Made
+# again only when that file or the Python that makes it changed.
+tool_venv() {
+  local venv=$1 requirements=$2 stamp
+  stamp="$(sha256sum "$requirements" | cut -d' ' -f1) $(python3 -c 'import sys; print(sys.version.split()[0])')"
+  [ "$(cat "$venv/.requirements" 2>/dev/null)" = "$stamp" ] && return 0
+  log "creating ${venv#"$REPO_ROOT"/} from ${requirements#"$REPO_ROOT"/}"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/python" -m pip install -qq --disable-pip-version-check -r "$requirements"
+  printf '%s\n' "$stamp" >"$venv/.requirements"
+}
+
+# galaxy_dependencies: each collection galaxy.yml depends on, with its copy in the `ansible` package of .venv
+# (requirements-dev.txt: the versions the tests use), as "NAME DIRECTORY" lines. Fails naming one that is not
+# there. Use as `deps=$(galaxy_dependencies) || exit 1`.
+galaxy_dependencies() {
+  local python="$REPO_ROOT/.venv/bin/python" site dep
+  site="$("$python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/ansible_collections"
+  for dep in $("$python" -c 'import sys, yaml; print(*(yaml.safe_load(open(sys.argv[1])).get("dependencies") or {}))' \
+      "$REPO_ROOT/galaxy.yml"); do
+    [ -f "$site/${dep/.//}/MANIFEST.json" ] || die "$dep (galaxy.yml) is not in .venv's ansible package ($site): run make setup"
+    printf '%s %s\n' "$dep" "$site/${dep/.//}"
+  done
+}
