@@ -282,6 +282,11 @@ def variable(repo, key, default):
     return repo["variables"].get(key) or default
 
 
+def in_repository(entries, repo):
+    """apt-cache madison's (version, where) entries that come from `repo` (all of them when it is None)."""
+    return [entry for entry in entries if repo is None or entry[1].startswith(repo["uri"])]
+
+
 class VendorApt:
     def __init__(self, module):
         self.module = module
@@ -375,7 +380,7 @@ class VendorApt:
     # ---------------------------------------------------------------- sources and lists
     def host_source_files(self):
         """The host's source files, without those of the repositories here (by file or by URI)."""
-        uris = [repo["uri"].rstrip("/") for repo in self.repos]
+        uris = [repo["uri"] for repo in self.repos]
         own = [repo["source_file"] for repo in self.repos]
         files = [os.path.join(self.etc, "sources.list")]
         files += sorted(glob.glob(os.path.join(self.etc, "sources.list.d", "*.list")))
@@ -474,9 +479,7 @@ class VendorApt:
             if pkg.get("repository") and repo is None:
                 self.fail(f"packages: {name} names the repository {pkg['repository']}, which is not among the "
                           "repositories.")
-            entries = available.get(name, [])
-            if repo is not None:
-                entries = [entry for entry in entries if entry[1].startswith(repo["uri"].rstrip("/"))]
+            entries = in_repository(available.get(name, []), repo)
             found = sort_debian_versions(set(version for version, _where in entries), reverse=True)
             listing[name] = found
             where = ("{} ({})".format(repo["title"], redact_uri(repo["uri"]))) if repo else "the apt sources read"
@@ -518,10 +521,9 @@ class VendorApt:
         _rc, out, _err = self.run([self.apt_cache, *self.options(), "madison", *names])
         newest = {}
         for sibling, entries in parse_madison(out).items():
-            versions = [version for version, where in entries
-                        if repo is None or where.startswith(repo["uri"].rstrip("/"))]
+            versions = set(version for version, _where in in_repository(entries, repo))
             if versions:
-                newest[sibling] = sort_debian_versions(set(versions), reverse=True)[0]
+                newest[sibling] = sort_debian_versions(versions, reverse=True)[0]
         return nearest_siblings(name, newest)
 
     def installed(self):
