@@ -22,7 +22,10 @@ HERE = Path(__file__).resolve().parent
 # bad_input.yml and one bad_input_<role>.yml per role, all in the same format.
 CASES = [case for table in sorted(HERE.glob("bad_input*.yml")) for case in yaml.safe_load(table.read_text())]
 SNAPSHOT = (
-    "find /etc /usr/local /var/lib/dpkg/status -xdev -type f -print0 | sort -z | xargs -0 sha256sum"
+    "find /etc /usr/local /var/lib/dpkg/status -xdev -type f -print0 | sort -z | xargs -0 sha256sum;"
+    # Modes and owners of the system's directories and of everything a role could create (a bad path setting
+    # must not re-own /tmp or /var/lib).
+    " stat -c '%a %u:%g %n' / /* /var/* /var/lib/* /usr/* /usr/local/* /opt /opt/* /etc/mlbox 2>/dev/null"
 )
 
 pytestmark = pytest.mark.skipif(shutil.which("docker") is None, reason="needs the docker CLI and engine")
@@ -53,6 +56,8 @@ def test_bad_input_fails_before_any_change(container, case, tmp_path):
     original_os_release = docker("exec", container, "cat", "/etc/os-release").stdout
     if "os_release" in case:
         docker("exec", container, "sh", "-c", f"printf '%s' '{case['os_release']}' > /etc/os-release")
+    if "setup" in case:
+        docker("exec", container, "sh", "-c", case["setup"])
     try:
         before = docker("exec", container, "sh", "-c", SNAPSHOT).stdout
         extra_vars = tmp_path / "vars.json"
@@ -76,6 +81,8 @@ def test_bad_input_fails_before_any_change(container, case, tmp_path):
         after = docker("exec", container, "sh", "-c", SNAPSHOT).stdout
     finally:
         docker("exec", container, "sh", "-c", f"printf '%s' '{original_os_release}' > /etc/os-release")
+        if "cleanup" in case:
+            docker("exec", container, "sh", "-c", case["cleanup"])
 
     assert run.returncode != 0, f"the run succeeded but should have failed:\n{run.stdout[-3000:]}"
     result = json.loads(run.stdout)
