@@ -53,7 +53,7 @@ def form_problem(path):
     if not path.startswith("/"):
         return "is a relative path: give an absolute path (it is read on the target, as root)"
     if path != "/" and (path.endswith("/") or os.path.normpath(path) != path or path.startswith("//")):
-        return "is not normalised (a trailing '/', '//', '.' or '..'): write it as %s" % os.path.normpath(path)
+        return f"is not normalised (a trailing '/', '//', '.' or '..'): write it as {os.path.normpath(path)}"
     return ""
 
 
@@ -88,44 +88,43 @@ def trust_problem(path, lstat=os.lstat, readlink=os.readlink, _depth=0):
     except FileNotFoundError:
         return ""
     except OSError as error:
-        return "%s cannot be read (%s)" % (path, error.strerror)
+        return f"{path} cannot be read ({error.strerror})"
     if stat.S_ISLNK(info.st_mode):
         if info.st_uid != 0:
-            return "%s is a symbolic link owned by uid %d, not root" % (path, info.st_uid)
+            return f"{path} is a symbolic link owned by uid {info.st_uid}, not root"
         if _depth > 20:
-            return "%s: too many levels of symbolic links" % path
+            return f"{path}: too many levels of symbolic links"
         target = os.path.normpath(os.path.join(os.path.dirname(path), readlink(path)))
-        for directory in ancestors(target) + [target]:
+        for directory in [*ancestors(target), target]:
             problem = trust_problem(directory, lstat, readlink, _depth + 1)
             if problem:
-                return "%s (the target of %s)" % (problem, path) if directory == target else problem
+                return f"{problem} (the target of {path})" if directory == target else problem
         return ""
     if info.st_uid != 0:
-        return "%s is owned by uid %d, not root" % (path, info.st_uid)
+        return f"{path} is owned by uid {info.st_uid}, not root"
     if info.st_mode & stat.S_IWOTH:
-        return "%s is writable by others (mode %o)" % (path, stat.S_IMODE(info.st_mode))
+        return f"{path} is writable by others (mode {stat.S_IMODE(info.st_mode):o})"
     if info.st_mode & stat.S_IWGRP and info.st_gid != 0:
-        return "%s is writable by group %d (mode %o)" % (path, info.st_gid, stat.S_IMODE(info.st_mode))
+        return f"{path} is writable by group {info.st_gid} (mode {stat.S_IMODE(info.st_mode):o})"
     return ""
 
 
-def check_path(var, path, kind, packaged=frozenset(), lstat=os.lstat, readlink=os.readlink):
+def check_path(var, path, kind, packaged=frozenset(), *, lstat=os.lstat, readlink=os.readlink):
     """The problems of one path setting, each a sentence that names `var` and the fix ([] when fine).
 
     kind: directory (a role creates and owns it), file (a role writes it), program (root runs it)."""
     problem = form_problem(path)
     if problem:
-        return ["%s is %r, which %s." % (var, path, problem)]
+        return [f"{var} is {path!r}, which {problem}."]
     problems = []
     if kind in ("directory", "file") and (path in SYSTEM_DIRECTORIES or path in SYSTEM_FILES or path in packaged):
         what = ("a system directory" if path in SYSTEM_DIRECTORIES else
                 "a system file" if path in SYSTEM_FILES else "a path that an installed Debian package owns")
         problems.append(
-            "%s is %s, %s: the role sets the owner and mode of what it owns, which would change it for every "
-            "user of the host. Give it a path of its own, such as /opt/mlbox/<name> or /etc/mlbox/<name>."
-            % (var, path, what))
+            f"{var} is {path}, {what}: the role sets the owner and mode of what it owns, which would change it "
+            "for every user of the host. Give it a path of its own, such as /opt/mlbox/<name> or /etc/mlbox/<name>.")
         return problems
-    for directory in ancestors(path) + [path]:
+    for directory in [*ancestors(path), path]:
         problem = trust_problem(directory, lstat, readlink)
         if problem:
             if directory == path and kind == "program":
@@ -133,10 +132,10 @@ def check_path(var, path, kind, packaged=frozenset(), lstat=os.lstat, readlink=o
             elif directory == path:
                 role = "root would write into it" if kind == "directory" else "root would overwrite it"
             else:
-                role = "it is above %s, which root %s" % (path, "runs" if kind == "program" else "writes")
+                role = f"it is above {path}, which root {'runs' if kind == 'program' else 'writes'}"
+            verb = "runs" if kind == "program" else "writes"
             problems.append(
-                "%s (%s): %s, and %s; another user could replace what root %s. Make it root's and not "
-                "writable by others (chown root:root, chmod go-w), or choose another path."
-                % (var, path, problem, role, "runs" if kind == "program" else "writes"))
+                f"{var} ({path}): {problem}, and {role}; another user could replace what root {verb}. Make it "
+                "root's and not writable by others (chown root:root, chmod go-w), or choose another path.")
             break
     return problems

@@ -10,7 +10,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from ansible_collections.mlinabox.stack.plugins.module_utils.path_trust import (
     ancestors,
     check_path,
@@ -30,7 +29,7 @@ def root_tree():
     under /tmp, which others may write)."""
     def trusted(directory: Path) -> bool:
         return all(os.stat(d).st_uid == 0 and not os.stat(d).st_mode & 0o022
-                   for d in ancestors(str(directory)) + [str(directory)])
+                   for d in [*ancestors(str(directory)), str(directory)])
 
     # Where the checkout lies in directories others may write (a clone under /tmp): /var/cache instead.
     parent = BUILD if trusted(BUILD.parent) else Path("/var/cache")
@@ -72,7 +71,7 @@ def test_wellformed_paths(path):
                                   "/etc/apt", "/usr/local/bin"])
 def test_system_directories_are_refused(path):
     problems = check_path("manifest_dir", path, "directory")
-    assert problems and "manifest_dir is %s, a system directory" % path in problems[0]
+    assert problems and f"manifest_dir is {path}, a system directory" in problems[0]
 
 
 @pytest.mark.parametrize("path", ["/etc/shadow", "/etc/passwd", "/etc/sudoers", "/etc/pip.conf"])
