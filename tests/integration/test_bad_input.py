@@ -25,7 +25,7 @@ SNAPSHOT = (
     "find /etc /usr/local /var/lib/dpkg/status -xdev -type f -print0 | sort -z | xargs -0 sha256sum;"
     # Modes and owners of the system's directories and of everything a role could create (a bad path setting
     # must not re-own /tmp or /var/lib).
-    " stat -c '%a %u:%g %n' / /* /var/* /var/lib/* /usr/* /usr/local/* /opt /opt/* /etc/mlbox 2>/dev/null"
+    " stat -c '%a %u:%g %n' / /* /var/* /var/lib/* /usr/* /usr/local/* /opt /opt/* /etc/mlbox 2>/dev/null; true"
 )
 
 pytestmark = pytest.mark.skipif(shutil.which("docker") is None, reason="needs the docker CLI and engine")
@@ -90,3 +90,5 @@ def test_bad_input_fails_before_any_change(container, case, tmp_path):
     assert any(case["expect"] in m for m in messages), f"expected {case['expect']!r} in {messages}"
     assert all(stats.get("changed", 0) == 0 for stats in result["stats"].values()), result["stats"]
     assert before == after, "files changed on the host although the input was rejected"
+    if "secret" in case:
+        assert case["secret"] not in run.stdout + run.stderr, "the secret is in Ansible's output"
