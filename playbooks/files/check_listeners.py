@@ -1,10 +1,11 @@
-"""List the TCP sockets that listen on a non-loopback address, and fail on any not owned by an allowed program.
+"""List the TCP sockets that listen on a non-loopback address, and fail on any whose port was not opted in.
 
-    python3 check_listeners.py [--allow sshd,...] [--proc /proc]
+    python3 check_listeners.py [--allow-ports 22,...] [--proc /proc]
 
-Reads <proc>/net/tcp and tcp6 (state 0A, LISTEN) and finds each socket's owner through <proc>/<pid>/fd.
-A socket whose owner is not visible (another PID namespace, such as the host of a container that shares
-its network) is listed but does not fail the check. Exit 0: only allowed programs listen beyond loopback.
+Reads <proc>/net/tcp and tcp6 (state 0A, LISTEN) and names each socket's owner where <proc>/<pid>/fd shows it.
+Every listener beyond loopback counts, whatever its owner: one whose owner is not visible (another PID
+namespace) fails like any other unless its port is allowed, and a program's name decides nothing (any
+process can call itself sshd). Exit 0: every listener beyond loopback is on an allowed port.
 Standard library only; runs on the target with the system python3.
 """
 
@@ -69,19 +70,17 @@ def socket_owners(proc):
     return owners
 
 
-def check(proc, allowed):
-    """(report lines, number of listeners that are not allowed)."""
+def check(proc, allowed_ports):
+    """(report lines, number of listeners beyond loopback on a port that is not allowed)."""
     owners = socket_owners(proc)
     lines, bad = [], 0
     for inode, (address, port) in sorted(listening_sockets(proc).items(), key=lambda item: item[1][1]):
         if is_loopback(address):
             continue
         where = f"[{address}]:{port}" if address.version == 6 else f"{address}:{port}"
-        owner = owners.get(inode)
-        if owner is None:
-            lines.append(f"{where} owner not visible (another PID namespace), not counted")
-        elif owner in allowed:
-            lines.append(f"{where} {owner} (allowed)")
+        owner = owners.get(inode) or "owner not visible (another PID namespace)"
+        if port in allowed_ports:
+            lines.append(f"{where} {owner} (port {port} allowed)")
         else:
             lines.append(f"{where} {owner} NOT ALLOWED")
             bad += 1
@@ -90,15 +89,16 @@ def check(proc, allowed):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--allow", default="sshd", help="comma-separated program names (comm) allowed to listen")
+    parser.add_argument("--allow-ports", default="22", help="comma-separated TCP ports allowed beyond loopback")
     parser.add_argument("--proc", default="/proc")
     args = parser.parse_args(argv)
-    allowed = {name.strip() for name in args.allow.split(",") if name.strip()}
+    allowed = {int(port) for port in args.allow_ports.split(",") if port.strip()}
     lines, bad = check(args.proc, allowed)
     print("; ".join(lines) if lines else "nothing listens beyond loopback")
     if bad:
-        names = ", ".join(sorted(allowed))
-        print(f"{bad} listener(s) beyond loopback not in the allowed list ({names})", file=sys.stderr)
+        ports = ", ".join(str(port) for port in sorted(allowed)) or "none"
+        print(f"{bad} listener(s) beyond loopback on a port not opted in (allowed: {ports}; mlbox_allowed_listen_ports "
+              "adds one)", file=sys.stderr)
     return 1 if bad else 0
 
 

@@ -413,6 +413,29 @@ def list_file_prefix(uri):
     return quoted.replace("/", "_")
 
 
+def uri_problem(uri, schemes=("http", "https", "file")):
+    """Why `uri` cannot be a repository or key URL, or '' when it can: one of `schemes`, a host (a path for
+    file:), no whitespace, control character or quote (they would add lines or fields to apt's files), and no
+    user or password (apt's sources and the plan are readable by everyone)."""
+    if not isinstance(uri, str) or not uri:
+        return "is empty"
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 or ch in "\"'" for ch in uri):
+        return "holds whitespace, a control character or a quote (a newline would add a line to apt's files)"
+    match = re.match(r"^([a-z][a-z0-9+.-]*)://([^/?#]*)(.*)$", uri)
+    if not match or match.group(1) not in schemes:
+        return "is not an URL of " + ", ".join(scheme + "://" for scheme in schemes)
+    scheme, authority = match.group(1), match.group(2)
+    if "@" in authority:
+        return ("holds a user or password, which would be written to files everyone can read: give the URL "
+                "without them and put them in /etc/apt/auth.conf.d/ (mode 0600, see apt_auth.conf(5))")
+    host = r"^([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])(:[0-9]{1,5})?$"
+    if scheme != "file" and not re.match(host, authority):
+        return "has no valid host name"
+    if scheme == "file" and (authority or not match.group(3).startswith("/")):
+        return "is not a file:///absolute/path URL"
+    return ""
+
+
 def redact_uri(uri):
     """A URI without its user and password (for messages)."""
     return re.sub(r"(://)[^/@]*@", r"\1", uri)

@@ -258,6 +258,7 @@ from ansible_collections.mlinabox.stack.plugins.module_utils.apt_state import (
     select_key,
     size_of,
     sort_debian_versions,
+    uri_problem,
 )
 from ansible_collections.mlinabox.stack.plugins.module_utils.binaries import C_LOCALE
 
@@ -301,6 +302,11 @@ class VendorApt:
             repo["uri"] = repo["uri"].rstrip("/")
             repo["source_file"] = os.path.join(self.etc, "sources.list.d", repo["name"] + ".sources")
             repo["fingerprint"] = normalise_fingerprint(repo["key_fingerprint"])
+            for key in ("uri", "key_url"):
+                problem = uri_problem(repo[key]) if repo.get(key) else ""
+                if problem:
+                    module.fail_json(msg=f"{variable(repo, key, key)} of {repo['title']} ({redact_uri(repo[key])}) "
+                                         f"{problem}. Nothing was changed.")
             self.repos.append(repo)
         for name in self.params["preferences"]:
             if not re.match(r"^[A-Za-z0-9_.-]+$", name) or ("." in name and not name.endswith(".pref")):

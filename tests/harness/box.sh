@@ -54,6 +54,7 @@ if [ -n "$wheelhouse" ]; then
 fi
 
 export ANSIBLE_CONFIG="$REPO_ROOT/ansible.cfg"
+export_host_listen_ports
 start=$SECONDS
 "$BIN/ansible-playbook" -i inventories/local/hosts.yml playbooks/site.yml -e "mlbox_profile=$PROFILE"
 converge=$((SECONDS - start))

@@ -81,3 +81,13 @@ galaxy_dependencies() {
     printf '%s %s\n' "$dep" "$site/${dep/.//}"
   done
 }
+
+# export_host_listen_ports: MLBOX_HOST_LISTEN_PORTS, the TCP ports on which this host itself listens beyond
+# loopback (before the harness starts anything). Test containers share the host's network, so verify.yml sees
+# these sockets too; inventories/local opts them in by port, and only them.
+export_host_listen_ports() {
+  ensure_tools ss
+  MLBOX_HOST_LISTEN_PORTS=$(ss -ltnH | awk '{print $4}' | grep -vE '^(127\.|\[::1\]|\[::ffff:127\.)' \
+    | sed -E 's/.*:([0-9]+)$/\1/' | sort -un | paste -sd, -)
+  export MLBOX_HOST_LISTEN_PORTS
+}

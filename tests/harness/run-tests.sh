@@ -15,6 +15,7 @@ export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 NO_COLOR=1
 # checkout (or CI beside a developer) can run the suite at the same time without clashing.
 export MLBOX_FIXTURE_PORT=${MLBOX_FIXTURE_PORT:-8765}
 export MLBOX_RUN_ID=${MLBOX_RUN_ID:-mlbox}
+export_host_listen_ports
 LOG_DIR=${MLBOX_LOG_DIR:-$BUILD_DIR/logs}
 started=()
 rm -rf "$LOG_DIR" && mkdir -p "$LOG_DIR"

@@ -201,3 +201,26 @@ def test_nearest_siblings_by_the_numbers_in_their_names():
         ("cuda-toolkit-13-0", "13.0.2-1"), ("cuda-toolkit-12-10", "12.10.0-1"),
         ("cuda-toolkit-12-8", "12.8.1-1"), ("cuda-toolkit-11-8", "11.8.0-1")]
     assert apt_state.nearest_siblings("docker-ce", newest) == []
+
+
+@pytest.mark.parametrize("uri, expected", [
+    ("https://download.docker.com/linux/debian", ""),
+    ("http://127.0.0.1:8765/docker", ""),
+    ("https://[::1]:8080/repo", ""),
+    ("file:///srv/mirror/cuda", ""),
+    ("https://user:secret@mirror.example.com/cuda", "holds a user or password"),
+    ("https://token@mirror.example.com/cuda", "holds a user or password"),
+    ("https://mirror.example.com/cuda\n", "whitespace, a control character or a quote"),
+    ("https://mirror.example.com/cuda\nTrusted: yes", "whitespace, a control character or a quote"),
+    ('https://mirror.example.com/"x', "whitespace, a control character or a quote"),
+    ("https://mirror example.com", "whitespace, a control character or a quote"),
+    ("ftp://mirror.example.com/cuda", "is not an URL of http://, https://, file://"),
+    ("mirror.example.com/cuda", "is not an URL of"),
+    ("file://host/srv", "is not a file:///absolute/path URL"),
+    ("https://", "has no valid host name"),
+    ("https://-bad-.example/", "has no valid host name"),
+    ("", "is empty"),
+])
+def test_uri_problem(uri, expected):
+    problem = apt_state.uri_problem(uri)
+    assert (expected in problem) if expected else problem == ""

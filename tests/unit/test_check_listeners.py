@@ -51,7 +51,7 @@ def test_parse_address(hex_address, expected):
     assert (address, port) == (ipaddress.ip_address(expected[0]), expected[1])
 
 
-def test_loopback_and_allowed_listeners_pass(tmp_path):
+def test_loopback_and_allowed_ports_pass(tmp_path):
     proc = make_proc(
         tmp_path,
         tcp=[entry(0, "0100007F:22B8", "0A", 101), entry(1, "00000000:0016", "0A", 102),
@@ -60,9 +60,9 @@ def test_loopback_and_allowed_listeners_pass(tmp_path):
               entry(1, "0000000000000000FFFF00000100007F:0050", "0A", 105)],
         processes={10: ("jupyter-lab", [101, 104, 105]), 20: ("sshd", [102])},
     )
-    lines, bad = check_listeners.check(proc, {"sshd"})
+    lines, bad = check_listeners.check(proc, {22})
     assert bad == 0
-    assert lines == ["0.0.0.0:22 sshd (allowed)"]
+    assert lines == ["0.0.0.0:22 sshd (port 22 allowed)"]
 
 
 def test_a_service_on_all_addresses_fails(tmp_path):
@@ -72,16 +72,26 @@ def test_a_service_on_all_addresses_fails(tmp_path):
         tcp6=[entry(0, "00000000000000000000000000000000:D431", "0A", 203)],
         processes={10: ("jupyter-lab", [201]), 20: ("sshd", [202]), 30: ("java", [203])},
     )
-    lines, bad = check_listeners.check(proc, {"sshd"})
+    lines, bad = check_listeners.check(proc, {22})
     assert bad == 2
     assert "0.0.0.0:8888 jupyter-lab NOT ALLOWED" in lines
     assert "[::]:54321 java NOT ALLOWED" in lines
     assert check_listeners.main(["--proc", proc]) == 1
-    assert check_listeners.main(["--proc", proc, "--allow", "sshd,jupyter-lab,java"]) == 0
+    assert check_listeners.main(["--proc", proc, "--allow-ports", "22,8888,54321"]) == 0
 
 
-def test_an_owner_in_another_pid_namespace_is_listed_not_counted(tmp_path):
+def test_a_listener_whose_owner_is_not_visible_counts(tmp_path):
+    """A socket of another PID namespace (the host of a container sharing its network) is not let through."""
     proc = make_proc(tmp_path, tcp=[entry(0, "00000000:07E8", "0A", 301)], processes={})
-    lines, bad = check_listeners.check(proc, {"sshd"})
-    assert bad == 0
-    assert lines == ["0.0.0.0:2024 owner not visible (another PID namespace), not counted"]
+    lines, bad = check_listeners.check(proc, {22})
+    assert bad == 1
+    assert lines == ["0.0.0.0:2024 owner not visible (another PID namespace) NOT ALLOWED"]
+    assert check_listeners.main(["--proc", proc, "--allow-ports", "22,2024"]) == 0
+
+
+def test_a_program_named_sshd_on_another_port_fails(tmp_path):
+    """The name is the process's own choice (prctl): only the port decides."""
+    proc = make_proc(tmp_path, tcp=[entry(0, "00000000:1F90", "0A", 401)], processes={40: ("sshd", [401])})
+    lines, bad = check_listeners.check(proc, {22})
+    assert bad == 1 and lines == ["0.0.0.0:8080 sshd NOT ALLOWED"]
+
