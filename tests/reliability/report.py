@@ -9,6 +9,7 @@ The results come from the JUnit reports of tests/reliability (pytest --junitxml)
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import xml.etree.ElementTree as ET
@@ -20,6 +21,11 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 TABLES = sorted((REPO / "tests" / "integration").glob("bad_input*.yml"))
+# The security classes of issue 17 and their cases (tests/reliability/security_classes.yml), and what each
+# case did on the code before the fix (docs/evidence/security-before.json, written by
+# tests/reliability/before.sh).
+CLASSES = REPO / "tests" / "reliability" / "security_classes.yml"
+BEFORE = REPO / "docs" / "evidence" / "security-before.json"
 
 # Test function -> section of docs/reliability.md, in this order.
 SECTIONS = {
@@ -134,6 +140,7 @@ def results_doc(results: list[Result], tables: dict[str, dict], missing: list[st
             out.append(f"| {section} | {len(rows)} | {sum(r.passed for r in rows)} | "
                        f"{sum(not r.passed and not r.skipped for r in rows)} |")
     out.append(f"| **total** | **{len(results)}** | **{passed}** | **{failed}** |")
+    out += security_classes(results)
     failures = [r for r in results if not r.passed and not r.skipped]
     if failures:
         out += ["", "## Failing cases", ""]
@@ -163,6 +170,73 @@ def results_doc(results: list[Result], tables: dict[str, dict], missing: list[st
                 out.append(f"| {cell(r.name)} | {verdict} ({r.seconds:.0f} s) | {cell(r.doc, 400)} | "
                            f"{cell(seen, 1200)} |")
     return "\n".join(out) + "\n"
+
+
+def case_name(entry) -> str:
+    """A case of security_classes.yml as the results name it: a bad-input case by its name; a reliability case
+    ({security: test_function[param]}) by its parameter, or its function's name in words."""
+    if isinstance(entry, str):
+        return entry
+    function, _sep, param = entry["security"].partition("[")
+    return param.rstrip("]") if param else function.removeprefix("test_").replace("_", " ")
+
+
+def case_nodes() -> list[str]:
+    """pytest node ids of every case of security_classes.yml (for before.sh)."""
+    nodes = []
+    for item in yaml.safe_load(CLASSES.read_text()) or []:
+        for entry in item["cases"]:
+            if isinstance(entry, str):
+                nodes.append(f"tests/reliability/test_bad_input_suite.py::test_bad_input[{entry}]")
+            else:
+                nodes.append(f"tests/reliability/test_security.py::{entry['security']}")
+    return list(dict.fromkeys(nodes))
+
+
+def before_doc(commit: str, paths: list[Path]) -> dict:
+    """{case name: what it did on the code before}: accepted (went through, or changed the host), or refused
+    with another message (and which)."""
+    seen = {"_commit": commit}
+    for r in read_junit(paths):
+        if r.passed:
+            seen[r.name] = "refused as now (the class was already closed here)"
+        elif "succeeded but should have failed" in r.failure or r.failure.startswith("AssertionError: {'"):
+            seen[r.name] = "**accepted**" + (" (changed the host)" if "AssertionError: {'" in r.failure else "")
+        elif "files changed on the host" in r.failure:
+            seen[r.name] = "**accepted** (changed files on the host)"
+        elif r.section == "Security":
+            failed = [step for step in r.outcome.split("; ") if step.startswith("FAILED")]
+            seen[r.name] = "**failed**: " + cell(failed[0] if failed else first_line(r.failure), 200)
+        else:
+            seen[r.name] = "refused otherwise: " + cell(first_line(r.failure), 200)
+    return seen
+
+
+def security_classes(results: list[Result]) -> list[str]:
+    """The section that lists each security class, its cases, their result now and on the code before."""
+    if not CLASSES.is_file():
+        return []
+    classes = yaml.safe_load(CLASSES.read_text()) or []
+    before = json.loads(BEFORE.read_text()) if BEFORE.is_file() else {}
+    by_name = {r.name: r for r in results}
+    out = ["", "## Security classes", "",
+           "The classes of [issue 17](../tests/reliability/security_classes.yml): what a careless or hostile "
+           "inventory could do, and the cases that show it cannot any more. *Now*: this run. *Before*: the same "
+           f"case on {before.get('_commit', 'the code before the fix')} (`tests/reliability/before.sh`): *accepted* "
+           "means the run went through (or changed the host), *refused otherwise* that it failed with another "
+           "message. Cases marked (reliability) run against a converged box (section Security); the others are "
+           "bad-input cases.", ""]
+    for number, item in enumerate(classes, 1):
+        out += [f"### {number}. {item['class']}", "", " ".join(item["fix"].split()), "",
+                "| case | now | before |", "|---|---|---|"]
+        for entry in item["cases"]:
+            name = case_name(entry)
+            r = by_name.get(name)
+            now = "not run" if r is None else ("passed" if r.passed else "**FAILED**")
+            where = " (reliability)" if r is not None and r.section == "Security" else ""
+            out.append(f"| {cell(name)}{where} | {now} | {before.get(name, 'new test, not run before')} |")
+        out.append("")
+    return out
 
 
 def load_tables() -> dict[str, list[dict]]:
@@ -211,6 +285,13 @@ def bad_input_doc(tables: dict[str, list[dict]]) -> str:
 def main(argv: list[str]) -> int:
     if len(argv) >= 2 and argv[0] == "bad-input":
         Path(argv[1]).write_text(bad_input_doc(load_tables()))
+        return 0
+    if argv[:1] == ["case-nodes"]:
+        print("\n".join(case_nodes()))
+        return 0
+    if len(argv) >= 4 and argv[0] == "before":
+        Path(argv[2]).write_text(json.dumps(before_doc(argv[1], [Path(p) for p in argv[3:] if Path(p).is_file()]),
+                                            indent=1) + "\n")
         return 0
     if len(argv) >= 3 and argv[0] == "results":
         missing = [Path(p).stem for p in argv[2:] if not Path(p).is_file()]

@@ -13,6 +13,7 @@ export PATH="$REPO_ROOT/.venv/bin:$PATH"
 export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 NO_COLOR=1
 OUT="$BUILD_DIR/reliability"
 export MLBOX_RELIABILITY_LOGS="$OUT/logs"
+export_host_listen_ports
 rm -rf "$OUT" && mkdir -p "$OUT/logs"
 start=$SECONDS
 # Containers of this run (rel-*, labelled) that a killed pytest could not remove.

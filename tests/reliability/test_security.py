@@ -13,6 +13,8 @@ token; that no secret appears in Ansible's output; that the template keeps no se
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import urllib.error
 import urllib.request
@@ -22,6 +24,7 @@ import pytest
 from conftest import (
     PORT_JUPYTER,
     REPO,
+    SNAPSHOT,
     fixture_vars,
     local_env,
     local_inventory,
@@ -32,6 +35,8 @@ from conftest import (
 )
 
 SITE = REPO / "playbooks" / "site.yml"
+VERIFY = REPO / "playbooks" / "verify.yml"
+PREFLIGHT_CONFIGURE = REPO / "tests" / "reliability" / "playbooks" / "preflight_configure.yml"
 TEMPLATE = REPO / "playbooks" / "template.yml"
 NVIDIA_DRIVER = REPO / "tests" / "integration" / "playbooks" / "nvidia_driver.yml"
 TOKEN_FILE = "/etc/mlbox/jupyter-token"
@@ -194,6 +199,156 @@ def test_no_secret_in_ansible_output(box, case):
                    "the token is in the output")
         leaked = [line for line in mok if line in log] + re.findall(r"-----BEGIN [A-Z ]*PRIVATE KEY-----", log)
         case.check(not leaked, f"{name}: no MOK private key material", f"{leaked[:2]}")
+    case.finish()
+
+
+# A careless or hostile inventory against the converged box (issue 17): each rerun of site.yml must be refused
+# by the pre-change pass, with a message that names the variable, before anything changes; nothing planted may
+# run as root, and JupyterLab stays on the loopback. Fields: id, extra vars (over the converge's), a shell
+# script that leaves something on the box first (undone by cleanup), the expected text.
+PLANT_UV = ("cp -p /opt/mlbox/tools/bin/uv /root/uv.real"
+            " && printf '#!/bin/sh\\ntouch /root/planted-ran\\nexec /root/uv.real \"$@\"\\n' > /opt/mlbox/tools/bin/uv"
+            " && chown -R nobody /opt/mlbox/tools")
+UNPLANT_UV = "mv -f /root/uv.real /opt/mlbox/tools/bin/uv; chown -R root:root /opt/mlbox/tools"
+HOSTILE_RERUNS = [
+    ("jupyterlab opened through its extra config",
+     {"python_stack_jupyter_extra_config": {"ServerApp": {"ip": "0.0.0.0"}, "IdentityProvider": {"token": ""}}},
+     "", "", "python_stack_jupyter_extra_config.ServerApp.ip"),
+    ("jupyterlab without xsrf check through its extra config",
+     {"python_stack_jupyter_extra_config": {"ServerApp": {"disable_check_xsrf": True}}},
+     "", "", "python_stack_jupyter_extra_config.ServerApp.disable_check_xsrf"),
+    ("uv planted in a tools directory a user owns", {}, PLANT_UV, UNPLANT_UV,
+     "is owned by uid 65534, not root"),
+    ("environments directory writable by others", {}, "chmod o+w /opt/mlbox/envs", "chmod o-w /opt/mlbox/envs",
+     "/opt/mlbox/envs is writable by others"),
+    ("docker api on tcp", {"mlbox_install_docker": True,
+                           "docker_daemon_options": {"hosts": ["tcp://0.0.0.0:2375"]}},
+     "", "", "docker_daemon_options"),
+    ("h2o on every interface through its arguments", {"mlbox_install_h2o": True, "h2o_extra_args": ["-ip", "0.0.0.0"]},
+     "", "", "h2o_extra_args"),
+    ("manifest written into /tmp", {"manifest_dir": "/tmp"}, "", "", "manifest_dir is /tmp, a system directory"),
+    ("jupyterlab token written into /tmp", {"python_stack_jupyter_token_file": "/tmp/jupyter-token"}, "", "",
+     "python_stack_jupyter_token_file (/tmp/jupyter-token): /tmp is writable by others"),
+]
+
+
+def jupyter_listeners(container: str) -> list[str]:
+    return sorted(set(sh(container, f"ss -ltnH 'sport = :{PORT_JUPYTER}' | awk '{{print $4}}'").stdout.split()))
+
+
+@pytest.mark.parametrize("hostile", HOSTILE_RERUNS, ids=[row[0] for row in HOSTILE_RERUNS])
+def test_hostile_rerun_is_refused_before_any_change(box, case, hostile):
+    """site.yml again on the converged box with a setting (or a planted file) that would widen access, make
+    root run a user's file, or re-own a system directory: refused before any change, by name."""
+    _name, extra, setup, cleanup, expect = hostile
+    converged(box)
+    listening = jupyter_listeners(box.container)
+    if setup:
+        sh(box.container, setup, check=True)
+    try:
+        before = sh(box.container, SNAPSHOT, timeout=300).stdout
+        run = run_playbook(f"security-hostile-{len(box.logs)}", SITE, box.tmp_path, inventory=box.inventory,
+                           extra_vars={"python_stack_envs": BASE_ONLY, "mlbox_install_docker": False, **extra},
+                           extra_env=local_env(box.tmp_path))
+        box.logs[f"hostile rerun ({expect})"] = run.stdout + run.stderr
+        after = sh(box.container, SNAPSHOT, timeout=300).stdout
+        planted_ran = sh(box.container, "test -e /root/planted-ran").returncode == 0
+    finally:
+        if cleanup:
+            sh(box.container, cleanup)
+        sh(box.container, "rm -f /root/planted-ran")
+    case.check(run.rc != 0, "site.yml refused the run", f"rc {run.rc}")
+    case.check(any(expect in message for message in run.messages), f"message: {expect!r}",
+               f"messages: {run.messages}")
+    case.check(run.total("changed") == 0, "Ansible reported no change", f"changed={run.total('changed')}")
+    case.check(before == after, "/etc, /usr/local, dpkg's status and the system directories' owners unchanged",
+               "files changed")
+    case.check(not planted_ran, "nothing planted ran as root", "the planted uv ran")
+    now = jupyter_listeners(box.container)
+    case.check(now == listening and all(a.startswith(("127.0.0.1:", "[::1]:")) for a in now),
+               f"JupyterLab still listens on the loopback only ({', '.join(now)})", f"before {listening}, now {now}")
+    case.finish()
+
+
+def verify_listeners(box: Box, name: str, extra_vars: dict) -> dict:
+    """verify.yml's "Listening sockets" check, from the report it writes (the whole play fails when it fails)."""
+    run = run_playbook(name, VERIFY, box.tmp_path, inventory=box.inventory, json_callback=False,
+                       extra_vars=extra_vars, extra_env=local_env(box.tmp_path))
+    report = box.tmp_path / "artifacts" / box.container / "verify.json"
+    if not report.is_file():
+        return {"status": "no report", "detail": run.stdout[-800:]}
+    checks = json.loads(report.read_text()).get("checks", [])
+    return next((c for c in checks if c.get("name") == "Listening sockets"), {"status": "missing", "detail": ""})
+
+
+def test_verify_counts_every_listener_beyond_loopback(box, case):
+    """verify.yml against the box while three programs listen beyond the loopback: an unprivileged user's on
+    0.0.0.0, root's on [::], and one that calls itself sshd. Each fails the check whatever its owner or name,
+    until its port is opted in (mlbox_allowed_listen_ports)."""
+    converged(box)
+    # As nobody (setuid in Python: the image has no su), as root on [::], and as a copy of python3 named sshd.
+    as_nobody = "python3 -c 'import os,sys; os.setgid(65534); os.setuid(65534); os.execvp(sys.argv[1], sys.argv[1:])'"
+    start = (f"nohup {as_nobody} python3 -m http.server 18796 --bind 0.0.0.0 >/dev/null 2>&1 & echo $! > /root/l.pids;"
+             " nohup python3 -m http.server 18797 --bind :: >/dev/null 2>&1 & echo $! >> /root/l.pids;"
+             " cp /usr/bin/python3 /root/sshd && { nohup /root/sshd -m http.server 18798 --bind 0.0.0.0"
+             " >/dev/null 2>&1 & echo $! >> /root/l.pids; }")
+    sh(box.container, start, check=True)
+    try:
+        up = wait_for(lambda: int(sh(box.container, "ss -ltnH | grep -cE ':1879[678] '").stdout.strip() or 0) >= 3,
+                      30, 1)
+        case.check(bool(up), "three listeners beyond the loopback (18796 nobody, 18797 root on [::], 18798 'sshd')",
+                   sh(box.container, "ss -ltnH").stdout)
+        seen = verify_listeners(box, "security-verify-listeners", {})
+        detail = seen.get("detail", "")
+        case.check(seen.get("status") == "failed", f"Listening sockets: {seen.get('status')}", detail[:400])
+        for where in ("0.0.0.0:18796 python3 NOT ALLOWED", "[::]:18797 python3 NOT ALLOWED",
+                      "0.0.0.0:18798 sshd NOT ALLOWED"):
+            case.check(where in detail, f"reported: {where}", detail[:600])
+        host_ports = [int(p) for p in (os.environ.get("MLBOX_HOST_LISTEN_PORTS") or "").split(",") if p]
+        seen = verify_listeners(box, "security-verify-listeners-opted-in",
+                                {"mlbox_allowed_listen_ports": [22, 18796, 18797, 18798, *host_ports]})
+        case.check(seen.get("status") == "passed", "with their ports in mlbox_allowed_listen_ports: passed",
+                   f"{seen.get('status')}: {seen.get('detail', '')[:400]}")
+    finally:
+        sh(box.container, "kill $(cat /root/l.pids); rm -f /root/sshd /root/l.pids")
+    case.finish()
+
+
+PROXY_CASES = [
+    ("http proxy with a password", {"preflight_http_proxy": "http://alice:Pr0xyPassw0rd@proxy.invalid:3128"},
+     "Pr0xyPassw0rd"),
+    ("https proxy with an encoded slash and a colon in the password",
+     {"preflight_https_proxy": "http://bob:pa%2Fss:w0rdSecret@proxy.invalid:3128"}, "pa%2Fss:w0rdSecret"),
+    ("proxy with a token as its user", {"preflight_http_proxy": "https://tok3nSecretValue@proxy.invalid:8443",
+                                        "preflight_https_proxy": "https://tok3nSecretValue@proxy.invalid:8443"},
+     "tok3nSecretValue"),
+]
+
+
+@pytest.mark.parametrize(("proxy", "secret"), [row[1:] for row in PROXY_CASES], ids=[row[0] for row in PROXY_CASES])
+def test_proxy_credentials_stay_root_only(case, tmp_path, proxy, secret):
+    """preflight's settings with a proxy that holds credentials, run with -v: apt's and pip's proxy files are
+    root's alone (0600), the credentials are in no output, apt still works for other users, and a rerun
+    without the proxy removes it."""
+    with rel_container("proxy") as container:
+        run = run_playbook("security-proxy", PREFLIGHT_CONFIGURE, tmp_path, container=container, json_callback=False,
+                           extra_vars=proxy, args=("-v",))
+        case.check(run.rc == 0, "preflight wrote the proxy settings", run.stdout[-600:])
+        for path in ("/etc/apt/apt.conf.d/95mlbox-proxy", "/etc/pip.conf"):
+            mode = sh(container, f"stat -c '%a %U:%G' {path} 2>/dev/null").stdout.strip()
+            holds = sh(container, f"grep -c proxy.invalid {path} 2>/dev/null").stdout.strip()
+            case.check(mode == "600 root:root" and holds not in ("", "0"), f"{path}: {mode}, holds the proxy",
+                       f"mode {mode!r}, proxy lines {holds!r}")
+        case.check(secret not in run.stdout + run.stderr, f"-v output ({len(run.stdout)} characters): no credentials",
+                   "the credentials are in the output")
+        other = sh(container, "su nobody -s /bin/sh -c 'apt-cache policy bash' 2>&1")
+        case.check(other.returncode == 0 and "E:" not in other.stdout, "apt-cache as another user: works",
+                   other.stdout[-300:])
+        clear = run_playbook("security-proxy-removed", PREFLIGHT_CONFIGURE, tmp_path, container=container,
+                             json_callback=False, extra_vars={}, args=("-v",))
+        left = sh(container, "ls /etc/apt/apt.conf.d/95mlbox-proxy 2>/dev/null; grep -l proxy.invalid /etc/pip.conf"
+                             " 2>/dev/null").stdout.split()
+        case.check(clear.rc == 0 and not left, "a rerun without the proxy removed it", f"rc {clear.rc}, left {left}")
     case.finish()
 
 
