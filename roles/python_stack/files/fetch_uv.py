@@ -3,15 +3,20 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Fetch a throw-away uv for the plan (plan_envs.yml), without installing anything on the host.
 
-Usage: fetch_uv.py DEST_DIR VERSION ARCH INDEX_URL [FIND_LINKS_DIR ...]
-Finds the wheel uv-VERSION-py3-none-manylinux*_ARCH.whl in a FIND_LINKS_DIR or on the simple index INDEX_URL
-(PEP 503: INDEX_URL/uv/; "" is PyPI's), checks its sha256 against the index's (a wheel from the index without a
-hash is refused), and extracts the uv binary as DEST_DIR/uv (mode 0755). Prints its path. DEST_DIR must exist;
-the caller removes it. Standard library only (runs with the system python3); urllib honours the proxy variables.
+Usage: fetch_uv.py DEST_DIR VERSION ARCH
+Environment: MLBOX_FETCH_UV_INDEX_URL (the simple index; empty or unset: PyPI's) and MLBOX_FETCH_UV_FIND_LINKS
+(wheelhouse directories, one a line). They come through the environment, never the command line, since an
+index URL may hold credentials (https://user:password@host/simple: sent as HTTP basic authentication).
+Finds the wheel uv-VERSION-py3-none-manylinux*_ARCH.whl in a wheelhouse directory or on the index (PEP 503:
+INDEX_URL/uv/), checks its sha256 against the index's (a wheel from the index without a hash is refused), and
+extracts the uv binary as DEST_DIR/uv (mode 0755). Prints its path. DEST_DIR must exist; the caller removes it.
+Messages never show the credentials. Standard library only (runs with the system python3); urllib honours the
+proxy variables.
 """
 
 from __future__ import annotations
 
+import base64
 import glob
 import hashlib
 import html.parser
@@ -49,11 +54,40 @@ def from_find_links(dirs, version, arch):
     return None, None
 
 
+def split_credentials(url):
+    """(url without user:password@, the Authorization header for them or None)."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.username is None:
+        return url, None
+    netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
+    user = urllib.parse.unquote(parts.username)
+    password = urllib.parse.unquote(parts.password or "")
+    token = base64.b64encode(f"{user}:{password}".encode()).decode()
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc)), f"Basic {token}"
+
+
+def shown(url):
+    """The URL as messages show it: without credentials."""
+    return re.sub(r"(?i)^([a-z][a-z0-9+.-]*://)[^/@]*@", r"\1***@", url)
+
+
+def fetch(url, authorization, timeout):
+    request = urllib.request.Request(url)
+    # Credentials go to the index's host only, not to a host a link points to.
+    if authorization:
+        request.add_unredirected_header("Authorization", authorization)
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.read()
+    except OSError as error:
+        sys.exit(f"cannot read {shown(url)}: {getattr(error, 'reason', error)}")
+
+
 def from_index(index, version, arch):
-    base = (index or PYPI).rstrip("/") + "/uv/"
-    with urllib.request.urlopen(base, timeout=60) as response:
-        parser = Links()
-        parser.feed(response.read().decode("utf-8", "replace"))
+    base, authorization = split_credentials((index or PYPI).rstrip("/") + "/uv/")
+    host = urllib.parse.urlsplit(base).netloc
+    parser = Links()
+    parser.feed(fetch(base, authorization, 60).decode("utf-8", "replace"))
     candidates = []
     for href in parser.hrefs:
         url = urllib.parse.urljoin(base, href)
@@ -61,21 +95,23 @@ def from_index(index, version, arch):
         if wanted(name, version, arch):
             candidates.append((name.startswith(f"uv-{version}-py3-none-musllinux"), url))
     if not candidates:
-        sys.exit(f"no uv {version} wheel for {arch} on {base}")
+        sys.exit(f"no uv {version} wheel for {arch} on {shown(base)}")
     url = sorted(candidates)[0][1]
     fragment = urllib.parse.urlsplit(url).fragment
     if not fragment.startswith("sha256="):
-        sys.exit(f"the index {base} gives no sha256 for {url}: refused")
-    with urllib.request.urlopen(url.split("#", 1)[0], timeout=300) as response:
-        data = response.read()
+        sys.exit(f"the index {shown(base)} gives no sha256 for {shown(url)}: refused")
+    same_host = urllib.parse.urlsplit(url).netloc == host
+    data = fetch(url.split("#", 1)[0], authorization if same_host else None, 300)
     if hashlib.sha256(data).hexdigest() != fragment.split("=", 1)[1]:
-        sys.exit(f"the sha256 of {url} does not match the index's")
+        sys.exit(f"the sha256 of {shown(url)} does not match the index's")
     return data, url
 
 
 def main():
-    dest, version, arch, index = sys.argv[1:5]
-    data, where = from_find_links(sys.argv[5:], version, arch)
+    dest, version, arch = sys.argv[1:4]
+    index = os.environ.get("MLBOX_FETCH_UV_INDEX_URL", "")
+    find_links = [line for line in os.environ.get("MLBOX_FETCH_UV_FIND_LINKS", "").splitlines() if line]
+    data, where = from_find_links(find_links, version, arch)
     if data is None:
         data, where = from_index(index, version, arch)
     wheel = os.path.join(dest, "uv.whl")
@@ -84,7 +120,7 @@ def main():
     with zipfile.ZipFile(wheel) as archive:
         member = f"uv-{version}.data/scripts/uv"
         if member not in archive.namelist():
-            sys.exit(f"{where} has no {member}")
+            sys.exit(f"{shown(where)} has no {member}")
         target = os.path.join(dest, "uv")
         with archive.open(member) as source, open(target, "wb") as handle:
             handle.write(source.read())
