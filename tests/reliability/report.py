@@ -61,9 +61,13 @@ HOW = {
     "Security": (
         "One test container with systemd: site.yml with `inventories/local`'s settings (cpu profile; trimmed: "
         "the base environment only, no Docker) and the nvidia_driver role with Secure Boot on (fixture NVIDIA "
-        "repository, a generated MOK key), both with `-v`; then `playbooks/template.yml` after leaving what a build "
-        "leaves (sshd's host keys, the build user's authorized_keys, histories). (Only sshd listening beyond the "
-        "loopback is in `make test`: playbooks/verify.yml.)"),
+        "repository, a generated MOK key), both with `-v`. On that box: site.yml again with settings or planted "
+        "files of a careless or hostile inventory (each must be refused before any change, nothing planted may "
+        "run, JupyterLab stays on the loopback); verify.yml with three programs listening beyond the loopback; "
+        "JupyterLab restarted while another user's program holds its port. Then `playbooks/template.yml` after "
+        "leaving what a build leaves (sshd's host keys, the build user's authorized_keys, histories). The proxy "
+        "cases use a container of their own each. (verify.yml's listener check also runs in `make test`: Molecule "
+        "scenario `site`.)"),
 }
 
 

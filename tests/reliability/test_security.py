@@ -36,6 +36,7 @@ from conftest import (
 
 SITE = REPO / "playbooks" / "site.yml"
 VERIFY = REPO / "playbooks" / "verify.yml"
+JUPYTER_RESTART = REPO / "tests" / "reliability" / "playbooks" / "jupyter_restart.yml"
 PREFLIGHT_CONFIGURE = REPO / "tests" / "reliability" / "playbooks" / "preflight_configure.yml"
 TEMPLATE = REPO / "playbooks" / "template.yml"
 NVIDIA_DRIVER = REPO / "tests" / "integration" / "playbooks" / "nvidia_driver.yml"
@@ -311,6 +312,35 @@ def test_verify_counts_every_listener_beyond_loopback(box, case):
                    f"{seen.get('status')}: {seen.get('detail', '')[:400]}")
     finally:
         sh(box.container, "kill $(cat /root/l.pids); rm -f /root/sshd /root/l.pids")
+    case.finish()
+
+
+def test_jupyterlab_restart_checks_who_holds_the_port(box, case):
+    """Another program (an unprivileged user's) takes JupyterLab's port after the checks, while the service is
+    down; the role then rewrites the settings and restarts the service. Something answers on the port, but the
+    run must fail, naming the holder, instead of reporting success while the service restarts forever."""
+    converged(box)
+    as_nobody = "python3 -c 'import os,sys; os.setgid(65534); os.setuid(65534); os.execvp(sys.argv[1], sys.argv[1:])'"
+    sh(box.container, "systemctl stop jupyterlab.service", check=True)
+    sh(box.container, f"nohup {as_nobody} python3 -m http.server {PORT_JUPYTER} --bind 127.0.0.1 >/dev/null 2>&1 &"
+                      " echo $! > /root/squatter.pid", check=True)
+    settings = {"python_stack_envs": BASE_ONLY,
+                "python_stack_jupyter_extra_config": {"ServerApp": {"iopub_data_rate_limit": 1000001}}}
+    try:
+        run = run_playbook("security-jupyter-squatter", JUPYTER_RESTART, box.tmp_path, inventory=box.inventory,
+                           extra_vars=settings, extra_env=local_env(box.tmp_path))
+        case.check(run.rc != 0, "the restart with the port taken failed", f"rc {run.rc}")
+        expected = f"Port {PORT_JUPYTER} (python_stack_jupyter_port) is held by"
+        message = next((m for m in run.messages if expected in m), "")
+        case.check(bool(message) and "not by the jupyterlab.service service" in message,
+                   f"message: {message[:300]}", f"messages: {run.messages}")
+    finally:
+        sh(box.container, "kill $(cat /root/squatter.pid); rm -f /root/squatter.pid")
+    again = run_playbook("security-jupyter-squatter-gone", JUPYTER_RESTART, box.tmp_path, inventory=box.inventory,
+                         extra_vars={"python_stack_envs": BASE_ONLY}, extra_env=local_env(box.tmp_path))
+    owner = sh(box.container, "systemctl is-active jupyterlab.service").stdout.strip()
+    case.check(again.rc == 0 and owner == "active", "with the port free again, a rerun converges (service active)",
+               f"rc {again.rc}, service {owner}: {again.messages}")
     case.finish()
 
 
