@@ -94,4 +94,3 @@ def test_a_program_named_sshd_on_another_port_fails(tmp_path):
     proc = make_proc(tmp_path, tcp=[entry(0, "00000000:1F90", "0A", 401)], processes={40: ("sshd", [401])})
     lines, bad = check_listeners.check(proc, {22})
     assert bad == 1 and lines == ["0.0.0.0:8080 sshd NOT ALLOWED"]
-
