@@ -13,6 +13,8 @@ export ANSIBLE_FORCE_COLOR=0 PY_COLORS=0 NO_COLOR=1
 OUT="$BUILD_DIR/before"
 TREE="$OUT/tree"
 export MLBOX_RELIABILITY_LOGS="$OUT/logs"
+# A bad-input case that the old code accepts goes on to install: 120 s is far past any check.
+export MLBOX_BAD_INPUT_TIMEOUT=120
 export_host_listen_ports
 rm -rf "$OUT" && mkdir -p "$OUT/logs"
 git worktree prune
