@@ -80,7 +80,12 @@ def test_bad_input_fails_before_any_change(container, case, tmp_path):
         # A case is refused within seconds; MLBOX_BAD_INPUT_TIMEOUT shortens the wait where a run that goes on
         # is itself the finding (tests/reliability/before.sh, against code from before a check existed).
         timeout = int(os.environ.get("MLBOX_BAD_INPUT_TIMEOUT", "300"))
-        run = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO, timeout=timeout, check=False)
+        try:
+            run = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            # The module goes on in the container (a docker exec outlives its client): stop it there too.
+            docker("restart", "-t", "0", container)
+            raise
         after = docker("exec", container, "sh", "-c", SNAPSHOT).stdout
     finally:
         docker("exec", container, "sh", "-c", f"printf '%s' '{original_os_release}' > /etc/os-release")
