@@ -37,11 +37,11 @@ if [ -n "${MLBOX_RELIABILITY_ONLY:-}" ]; then
 fi
 
 # Three streams at once (the bad-input cases are short runs; the others wait much on downloads and apt's
-# retries). Each is bounded: a case that hangs cannot hold `make reliability` beyond 40 minutes.
+# retries). Each is bounded: a case that hangs cannot hold `make reliability` beyond 70 minutes.
 suite() {
   local name=$1
   shift
-  timeout --kill-after=60 2400 pytest -p no:cacheprovider -o junit_family=xunit1 -rfE "${only[@]}" \
+  timeout --kill-after=60 4200 pytest -p no:cacheprovider -o junit_family=xunit1 -rfE "${only[@]}" \
     --junitxml="$OUT/$name.xml" "$@" >"$OUT/$name.log" 2>&1
   log "$name: $(tail -n 1 "$OUT/$name.log")"
 }
