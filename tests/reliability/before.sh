@@ -31,7 +31,7 @@ cp -r tests/integration tests/reliability "$TREE/tests/"
 mapfile -t nodes < <(python tests/reliability/report.py case-nodes)
 log "running ${#nodes[@]} security cases against $COMMIT (logs: $OUT)"
 # SIGINT first: pytest then still writes the report of the cases that ran.
-(cd "$TREE" && timeout -s INT --kill-after=120 3600 pytest -p no:cacheprovider -o junit_family=xunit1 -q "${nodes[@]}" \
+(cd "$TREE" && timeout -s INT --kill-after=120 "${MLBOX_BEFORE_TIMEOUT:-3600}" pytest -p no:cacheprovider -o junit_family=xunit1 -q "${nodes[@]}" \
   --junitxml="$OUT/before.xml" >"$OUT/pytest.log" 2>&1)
 log "$(tail -n 1 "$OUT/pytest.log")"
 python tests/reliability/report.py before "$COMMIT" docs/evidence/security-before.json "$OUT/before.xml"
