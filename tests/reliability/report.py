@@ -241,7 +241,7 @@ def security_classes(results: list[Result]) -> list[str]:
             r = by_name.get(name)
             now = "not run" if r is None else ("passed" if r.passed else "**FAILED**")
             where = " (reliability)" if r is not None and r.section == "Security" else ""
-            out.append(f"| {cell(name)}{where} | {now} | {before.get(name, 'new test, not run before')} |")
+            out.append(f"| {cell(name)}{where} | {now} | {before.get(name, 'not run against the old code')} |")
         out.append("")
     return out
 
