@@ -215,7 +215,7 @@ def before_doc(commit: str, paths: list[Path]) -> dict:
             failed = [step for step in r.outcome.split("; ") if step.startswith("FAILED")]
             seen[r.name] = "**failed**: " + cell(failed[0] if failed else first_line(r.failure), 200)
         else:
-            seen[r.name] = "refused otherwise: " + cell(first_line(r.failure), 200)
+            seen[r.name] = "failed another way: " + cell(first_line(r.failure), 200)
     return seen
 
 
@@ -230,8 +230,10 @@ def security_classes(results: list[Result]) -> list[str]:
            "The classes of [issue 17](../tests/reliability/security_classes.yml): what a careless or hostile "
            "inventory could do, and the cases that show it cannot any more. *Now*: this run. *Before*: the same "
            f"case on {before.get('_commit', 'the code before the fix')} (`tests/reliability/before.sh`): *accepted* "
-           "means the run went through (or changed the host), *refused otherwise* that it failed with another "
-           "message. Cases marked (reliability) run against a converged box (section Security); the others are "
+           "means the run went through (or changed the host); *failed another way* that it failed, but not with a "
+           "check of this input: the old message follows (often a download from the real vendor, which this "
+           "sandbox blocks and a real host would make, or a command that failed later, after changes). Cases "
+           "marked (reliability) run against a converged box (section Security); the others are "
            "bad-input cases.", ""]
     for number, item in enumerate(classes, 1):
         out += [f"### {number}. {item['class']}", "", " ".join(item["fix"].split()), "",
