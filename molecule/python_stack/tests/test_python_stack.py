@@ -188,7 +188,9 @@ def test_system_python_untouched(host):
     assert host.check_output("/usr/bin/python3 -c 'import sys; print(\"%d.%d\" % sys.version_info[:2])'") == python
     assert run_python(host, "/usr/bin/python3", "import numpy").rc != 0
     # The distribution's PEP 668 marker is there as its package shipped it (not removed to let pip in).
-    marker = f"/usr/lib/python{python}/EXTERNALLY-MANAGED"
+    # PEP 668 puts the marker in the interpreter's stdlib directory (sysconfig), wherever the release has it.
+    stdlib = host.check_output("/usr/bin/python3 -c 'import sysconfig; print(sysconfig.get_path(\"stdlib\"))'")
+    marker = f"{stdlib}/EXTERNALLY-MANAGED"
     owner = host.check_output(f"dpkg -S {marker}").split(":", 1)[0]
     assert marker not in host.check_output(f"dpkg --verify {owner} || true")
     local = host.file(f"/usr/local/lib/python{python}/dist-packages")
