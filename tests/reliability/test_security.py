@@ -233,6 +233,10 @@ HOSTILE_RERUNS = [
 ]
 
 
+# Runs the rest of its command line as nobody (setuid in Python: the test image has no su).
+AS_NOBODY = "python3 -c 'import os,sys; os.setgid(65534); os.setuid(65534); os.execvp(sys.argv[1], sys.argv[1:])'"
+
+
 def jupyter_listeners(container: str) -> list[str]:
     return sorted(set(sh(container, f"ss -ltnH 'sport = :{PORT_JUPYTER}' | awk '{{print $4}}'").stdout.split()))
 
@@ -287,9 +291,8 @@ def test_verify_counts_every_listener_beyond_loopback(box, case):
     0.0.0.0, root's on [::], and one that calls itself sshd. Each fails the check whatever its owner or name,
     until its port is opted in (mlbox_allowed_listen_ports)."""
     converged(box)
-    # As nobody (setuid in Python: the image has no su), as root on [::], and as a copy of python3 named sshd.
-    as_nobody = "python3 -c 'import os,sys; os.setgid(65534); os.setuid(65534); os.execvp(sys.argv[1], sys.argv[1:])'"
-    start = (f"nohup {as_nobody} python3 -m http.server 18796 --bind 0.0.0.0 >/dev/null 2>&1 & echo $! > /root/l.pids;"
+    # As nobody, as root on [::], and as a copy of python3 named sshd.
+    start = (f"nohup {AS_NOBODY} python3 -m http.server 18796 --bind 0.0.0.0 >/dev/null 2>&1 & echo $! > /root/l.pids;"
              " nohup python3 -m http.server 18797 --bind :: >/dev/null 2>&1 & echo $! >> /root/l.pids;"
              " cp /usr/bin/python3 /root/sshd && { nohup /root/sshd -m http.server 18798 --bind 0.0.0.0"
              " >/dev/null 2>&1 & echo $! >> /root/l.pids; }")
@@ -320,9 +323,8 @@ def test_jupyterlab_restart_checks_who_holds_the_port(box, case):
     down; the role then rewrites the settings and restarts the service. Something answers on the port, but the
     run must fail, naming the holder, instead of reporting success while the service restarts forever."""
     converged(box)
-    as_nobody = "python3 -c 'import os,sys; os.setgid(65534); os.setuid(65534); os.execvp(sys.argv[1], sys.argv[1:])'"
     sh(box.container, "systemctl stop jupyterlab.service", check=True)
-    sh(box.container, f"nohup {as_nobody} python3 -m http.server {PORT_JUPYTER} --bind 127.0.0.1 >/dev/null 2>&1 &"
+    sh(box.container, f"nohup {AS_NOBODY} python3 -m http.server {PORT_JUPYTER} --bind 127.0.0.1 >/dev/null 2>&1 &"
                       " echo $! > /root/squatter.pid", check=True)
     settings = {"python_stack_envs": BASE_ONLY,
                 "python_stack_jupyter_extra_config": {"ServerApp": {"iopub_data_rate_limit": 1000001}}}
