@@ -641,8 +641,22 @@ def read_envs(root, stack_envs):
             "python_version": env.get("python_version"),
             "packages": read_env_packages(path),
             "freeze": parse_freeze(freeze_text) if freeze_text is not None else None,
+            "user_packages": user_packages_dir(path, env_name),
         }
     return envs
+
+
+# python_stack's hook (roles/python_stack/files/mlbox_user_site.py) in an environment's site-packages.
+USER_SITE_HOOK = "_mlbox_user_site.pth"
+
+
+def user_packages_dir(path, env_name):
+    """Where users' own packages of the environment go, when python_stack lets them add any; else None.
+    They are each user's, not the environment's: the manifest names the place, never their contents."""
+    for site_packages in glob.glob(os.path.join(path, "lib", "python*", "site-packages")):
+        if os.path.isfile(os.path.join(site_packages, USER_SITE_HOOK)):
+            return f"~/.local/share/mlbox/envs/{env_name}"
+    return None
 
 
 def freeze_mismatches(envs):
@@ -949,6 +963,7 @@ def build_manifest(*, host, profile, tool_version, os_info, stack, apt, envs, ke
             "kind": env["kind"],
             "python_version": env["python_version"],
             "freeze_file": env["freeze"] is not None,
+            "user_packages": env.get("user_packages"),
             "packages": {name: {"version": package["version"], "licence": licence_display(package["licences"])}
                          for name, package in env["packages"].items()},
         }

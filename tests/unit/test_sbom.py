@@ -291,7 +291,18 @@ def test_read_envs_and_freeze_mismatches():
     assert legacy["numpy"] == {"name": "numpy", "display_name": "numpy", "version": "1.21.2",
                                "licences": [{"license": {"id": "BSD-3-Clause"}}], "kind": "conda"}
     assert envs["torch"]["freeze"] is None
+    assert envs["base"]["user_packages"] is None  # the recorded tree has no user-packages hook
     assert sbom.freeze_mismatches(envs) == ["base: .mlbox-freeze.txt has six==1.16.0, the installed metadata 1.17.0"]
+
+
+def test_user_packages_dir_only_where_the_hook_is(tmp_path):
+    site = tmp_path / "env" / "lib" / "python3.11" / "site-packages"
+    site.mkdir(parents=True)
+    assert sbom.user_packages_dir(str(tmp_path / "env"), "base") is None
+    (site / "_mlbox_user_site.py").write_text("")  # the module alone is not the hook
+    assert sbom.user_packages_dir(str(tmp_path / "env"), "base") is None
+    (site / sbom.USER_SITE_HOOK).write_text("import _mlbox_user_site\n")
+    assert sbom.user_packages_dir(str(tmp_path / "env"), "base") == "~/.local/share/mlbox/envs/base"
 
 
 @pytest.fixture

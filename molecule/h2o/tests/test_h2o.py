@@ -2,8 +2,8 @@
 
 Converge runs the service (h2o_service_enabled, h2o_memory 5%, cloud mlbox-test); side_effect.yml ran the role's
 verify entry point with the service on and with it stopped and disabled, then turned it back on, and ran the
-role's checks with Java 21 and no h2o_allow_unsupported_java. Debian 12 runs H2O on OpenJDK 17 (port 54321);
-Debian 13, which has no OpenJDK 17, on OpenJDK 21 with h2o_allow_unsupported_java (port 54323).
+role's checks with Java 21 and no h2o_allow_unsupported_java. Debian 12 runs H2O on OpenJDK 17 (port 54361);
+Debian 13, which has no OpenJDK 17, on OpenJDK 21 with h2o_allow_unsupported_java (port 54363).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def debian13(host) -> bool:
 
 
 def port(host) -> int:
-    return 54323 if debian13(host) else 54321
+    return 54363 if debian13(host) else 54361
 
 
 def java_major(host) -> int:
