@@ -53,8 +53,8 @@ bench_box() {
 }
 
 # bench_inventory DIR HOST:PORT[:PROXY_PORT]...: an inventory of the given containers in group mlbox_local,
-# with the local box's settings (inventories/local/group_vars, linked) and a JupyterLab port of its own per
-# host. With PROXY_PORT, uv and pip on that host go through tests/bench/countproxy.py on that port
+# with the local box's settings (inventories/local/group_vars, linked) and JupyterLab and H2O ports of their own
+# per host. With PROXY_PORT, uv and pip on that host go through tests/bench/countproxy.py on that port
 # (python_stack_uv_environment, which is not part of an environment's spec).
 bench_inventory() {
   local dir=$1 spec host port proxy
@@ -74,6 +74,8 @@ bench_inventory() {
       echo "          ansible_connection: community.docker.docker"
       echo "          ansible_python_interpreter: /usr/bin/python3"
       echo "          python_stack_jupyter_port: $port"
+      # H2O takes its port and the next one: two of its own per host, as JupyterLab has one.
+      echo "          h2o_port: $((2 * port - 19000))"
       if [ -n "$proxy" ]; then
         echo "          python_stack_uv_environment: {HTTPS_PROXY: 'http://127.0.0.1:$proxy'}"
       fi

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import json
+import math
 import re
 import sys
 from pathlib import Path
@@ -293,6 +294,22 @@ def main() -> None:
         add("")
 
     # 4. Downloads and disk.
+    box_steps = [(n, float(read(run, f"{n}.time", "nan")), (run / f"{n}.failed").exists())
+                 for n in ("box-first", "box-second", "box-cached")]
+    if any(not math.isnan(step[1]) for step in box_steps):
+        add("## make box, as a person runs it\n")
+        add("`tests/harness/box.sh` from start to end (the container, `site.yml`, `verify.yml`, the artifacts check) "
+            "on a box of the benchmark's own: the first with an empty uv cache, the second on the same box, then a new "
+            "box after `make box-destroy`, with the uv cache that the first left on the host (`build/uv-cache` for the "
+            "developer's box).\n")
+        add("| run | wall time | result |")
+        add("|---|---|---|")
+        labels = {"box-first": "first `make box` (empty cache)", "box-second": "second `make box` (same box)",
+                  "box-cached": "new box, warm cache (after `make box-destroy`)"}
+        for n, t, failed in box_steps:
+            add(f"| {labels[n]} | {t:.0f} s | {'failed' if failed else 'passed'} |")
+        add("")
+
     add("## 4. Downloads and disk, per component\n")
     p1 = proxy_summary(proxy_log(run, "first.proxy.jsonl"))
     p2 = proxy_summary(proxy_log(run, "second.proxy.jsonl"))

@@ -7,7 +7,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$REPO_ROOT"
 BIN="$REPO_ROOT/.venv/bin"
-NAME=mlbox-box
+# MLBOX_BOX_NAME and MLBOX_UV_CACHE let make bench time a box of its own, beside the developer's.
+NAME=${MLBOX_BOX_NAME:-mlbox-box}
+UV_CACHE=${MLBOX_UV_CACHE:-$BUILD_DIR/uv-cache}
 IMAGE=mlbox-test/debian:12
 PROFILE=${MLBOX_PROFILE:-cpu}
 
@@ -26,8 +28,11 @@ if ! docker container inspect "$NAME" >/dev/null 2>&1; then
   if [ -z "$wheelhouse" ] && compgen -G "/opt/wheels/torch-*+cpu-cp311-*.whl" >/dev/null; then
     wheelhouse=/opt/wheels
   fi
-  mount=()
-  [ -n "$wheelhouse" ] && mount=(-v "$wheelhouse:/srv/wheelhouse:ro")
+  # uv's cache stays on the host (build/uv-cache, shared with the Molecule site scenario): a new box, after
+  # make box-destroy, downloads no wheel again.
+  mkdir -p "$UV_CACHE"
+  mount=(-v "$UV_CACHE:/var/cache/mlbox/uv")
+  [ -n "$wheelhouse" ] && mount+=(-v "$wheelhouse:/srv/wheelhouse:ro")
   log "creating the box ($NAME from $IMAGE${wheelhouse:+, wheelhouse $wheelhouse})"
   # systemd as PID 1 (SYS_ADMIN, tmpfs, the host's cgroups); NET_ADMIN for Docker inside the box; the
   # host's network, so that JupyterLab on the box's loopback is the host's loopback.
@@ -56,19 +61,23 @@ fi
 export ANSIBLE_CONFIG="$REPO_ROOT/ansible.cfg"
 export_host_listen_ports
 start=$SECONDS
-"$BIN/ansible-playbook" -i inventories/local/hosts.yml playbooks/site.yml -e "mlbox_profile=$PROFILE"
+# The inventory's host is mlbox-box; another container (MLBOX_BOX_NAME) is reached as that host.
+target=()
+[ "$NAME" != mlbox-box ] && target=(-e "ansible_host=$NAME")
+"$BIN/ansible-playbook" -i inventories/local/hosts.yml playbooks/site.yml -e "mlbox_profile=$PROFILE" "${target[@]}"
 converge=$((SECONDS - start))
-"$BIN/ansible-playbook" -i inventories/local/hosts.yml playbooks/verify.yml -e "mlbox_profile=$PROFILE"
+"$BIN/ansible-playbook" -i inventories/local/hosts.yml playbooks/verify.yml -e "mlbox_profile=$PROFILE" "${target[@]}"
 # The documents fetched to the controller: all there, the SBOM schema-valid and true to the box.
-"$BIN/python" "$HARNESS_DIR/check_box_artifacts.py" "${MLBOX_ARTIFACTS_DIR:-$REPO_ROOT/artifacts}/$NAME" "$NAME"
+"$BIN/python" "$HARNESS_DIR/check_box_artifacts.py" "${MLBOX_ARTIFACTS_DIR:-$REPO_ROOT/artifacts}/mlbox-box" "$NAME"
 
 token=$(docker exec "$NAME" cat /etc/mlbox/jupyter-token 2>/dev/null || true)
 cat <<MSG
 
 The box is ready (site.yml took ${converge} s).
-  Verify report:  artifacts/$NAME/verify.md (and verify.json)
-  What is on it:  artifacts/$NAME/manifest.md (and manifest.json, sbom.cdx.json)
+  Environments:   base, pytorch, tensorflow (CPU), h2o, each with its kernel; H2O on 127.0.0.1:${MLBOX_H2O_PORT:-54321}
+  Verify report:  artifacts/mlbox-box/verify.md (and verify.json)
+  What is on it:  artifacts/mlbox-box/manifest.md (and manifest.json, sbom.cdx.json)
   JupyterLab:     http://127.0.0.1:${MLBOX_JUPYTER_PORT:-8888}/lab?token=${token:-<see /etc/mlbox/jupyter-token in the box>}
-  A shell:        docker exec -it $NAME bash
+  A user's shell: docker exec -it -u jupyter $NAME bash -l   (python, pip, jupyter of base; mlbox-info)
   Remove it:      make box-destroy
 MSG

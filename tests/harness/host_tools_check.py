@@ -392,7 +392,8 @@ def makefile_recipes(path: Path) -> list[tuple[int, str]]:
 
 def default_files() -> list[Path]:
     files = sorted((REPO / "tests" / "harness").glob("*.sh"))
-    files += [REPO / "tests" / "harness" / "fixture_repos" / "selftest.sh", REPO / "tests" / "reliability" / "run.sh"]
+    files += [REPO / "tests" / "harness" / "fixture_repos" / "selftest.sh", REPO / "tests" / "reliability" / "run.sh",
+              REPO / "tests" / "box" / "run.sh"]
     files += sorted((REPO / "tests" / "bench").glob("*.sh"))
     # Not scanned: tests/harness/fixture_repos/payloads/*.sh, the stand-in programs packaged into the
     # fixture .debs (they run inside the test containers, not on the host).
