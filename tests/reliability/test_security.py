@@ -46,6 +46,8 @@ MOK_KEY = "/var/lib/dkms/mok.key"
 KEYRING_DIRS = ["/etc/apt/keyrings", "/usr/share/keyrings", "/etc/apt/trusted.gpg.d"]
 BASE_ONLY = [{"name": "base", "packages": "{{ python_stack_base_packages }}", "kernel": True,
               "kernel_display_name": "Python 3 (base)"}]
+# The box's settings, trimmed to what the cases need: the base environment, no Docker, no H2O (its cases opt in).
+TRIMMED = {"python_stack_envs": BASE_ONLY, "mlbox_install_docker": False, "mlbox_install_h2o": False}
 
 
 class Box:
@@ -80,7 +82,7 @@ def box(tmp_path_factory):
     fx = fixture_vars()
     with rel_container("security", systemd=True) as container:
         box = Box(container, tmp_path)
-        box.play("security-site", SITE, {"python_stack_envs": BASE_ONLY, "mlbox_install_docker": False})
+        box.play("security-site", SITE, TRIMMED)
         box.play("security-nvidia-driver", NVIDIA_DRIVER, {
             "nvidia_test_sysfs": "a100x2", "nvidia_driver_dkms": False, "nvidia_driver_secure_boot": "enabled",
             "nvidia_driver_repo_url": fx["fixture_nvidia_cuda_base_url"],
@@ -253,7 +255,7 @@ def test_hostile_rerun_is_refused_before_any_change(box, case, hostile):
     try:
         before = sh(box.container, SNAPSHOT, timeout=300).stdout
         run = run_playbook(f"security-hostile-{len(box.logs)}", SITE, box.tmp_path, inventory=box.inventory,
-                           extra_vars={"python_stack_envs": BASE_ONLY, "mlbox_install_docker": False, **extra},
+                           extra_vars={**TRIMMED, **extra},
                            extra_env=local_env(box.tmp_path))
         box.logs[f"hostile rerun ({expect})"] = run.stdout + run.stderr
         after = sh(box.container, SNAPSHOT, timeout=300).stdout
