@@ -156,24 +156,10 @@ noop noop-pipelining "$RUN/inv-one/hosts.yml" ANSIBLE_PIPELINING=True
 converge second-pipelining "$RUN/inv-one/hosts.yml" "$ONE" -- ANSIBLE_PIPELINING=True
 docker rm -f "$ONE" >/dev/null
 
-# 4. make box as a person runs it (tests/harness/box.sh: the container, site.yml, verify.yml, the artifacts check):
-#    the first with an empty uv cache, the second on the same box, then a new box after make box-destroy with the
-#    cache the first left on the host (what box.sh's host-side cache saves). A box of its own, own ports.
+# 4. make box as a person runs it (tests/bench/box_times.sh).
 if [[ $SKIP != *" box "* ]]; then
-  box_env=(MLBOX_BOX_NAME=mlbox-bench-box "MLBOX_UV_CACHE=$RUN/uv-cache" MLBOX_JUPYTER_PORT=19120
-           MLBOX_H2O_PORT=19220 "MLBOX_ARTIFACTS_DIR=$RUN/box-artifacts")
-  for step in box-first box-second box-cached; do
-    [ "$step" = box-cached ] && env "${box_env[@]}" bash tests/harness/box.sh destroy >/dev/null
-    echo "$step	${box_env[*]} bash tests/harness/box.sh" >>"$RUN/commands.tsv"
-    start=$(now)
-    if ! env "${box_env[@]}" bash tests/harness/box.sh >"$RUN/$step.log" 2>&1; then
-      blog "$step failed (see $RUN/$step.log)"
-      echo failed >"$RUN/$step.failed"
-    fi
-    secs "$start" "$(now)" >"$RUN/$step.time"
-    blog "$step: $(cat "$RUN/$step.time") s"
-  done
-  docker rm -f mlbox-bench-box >/dev/null
+  echo "box	MLBOX_BENCH_OUT=$RUN bash tests/bench/box_times.sh" >>"$RUN/commands.tsv"
+  MLBOX_BENCH_OUT=$RUN bash tests/bench/box_times.sh || blog "box_times.sh failed: see $RUN/box-*.log"
 fi
 
 # 3. The environments: the role vs plain pip.
