@@ -46,7 +46,13 @@ elif [ "$(docker container inspect -f '{{.State.Running}}' "$NAME")" != true ]; 
   log "starting the box ($NAME)"
   docker start "$NAME" >/dev/null
 fi
-docker exec "$NAME" systemctl is-system-running --wait >/dev/null 2>&1 || true
+# Until systemd has booted (running, or degraded: fine in a container): right after `docker run` systemctl
+# cannot answer yet, and a play that starts meanwhile loses its files in /tmp to systemd's boot-time cleanup.
+for _ in $(seq 60); do
+  state=$(docker exec "$NAME" timeout 60 systemctl is-system-running --wait 2>/dev/null || true)
+  case $state in running | degraded) break ;; esac
+  sleep 1
+done
 
 wheelhouse=$(docker container inspect -f '{{ index .Config.Labels "mlbox.wheelhouse" }}' "$NAME")
 export MLBOX_WHEELHOUSE=$wheelhouse
