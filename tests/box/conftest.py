@@ -9,13 +9,12 @@ Every wait is bounded, and what a test starts (kernels, sessions, Chromium, an H
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 import requests
-from boxlib import REPO, TOKEN_FILE, Box, Kernel
+from boxlib import REPO, TOKEN_FILE, Box, Kernel, docker_exec
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -44,8 +43,7 @@ def get_box(config: pytest.Config) -> Box:
                                 "tests/box/run.sh CONTAINER PORT does")
 
     def run(*argv: str) -> str:
-        proc = subprocess.run(["docker", "exec", container, *argv], capture_output=True, text=True,
-                              timeout=60, check=False)
+        proc = docker_exec(container, *argv, timeout=60, check=False)
         if proc.returncode != 0:
             raise pytest.UsageError(f"docker exec {container} {' '.join(argv)}: {proc.stderr.strip()}")
         return proc.stdout
