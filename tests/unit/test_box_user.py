@@ -1,7 +1,8 @@
 """python_stack's files for the box's users: mlbox-info (the login message) and the user-packages hook.
 
 mlbox-info runs against a fake tree (info.json, kernel specs, environments, a verify summary); the hook runs in
-a real virtual environment made here, as a user would start its Python, with HOME pointed at a temporary home.
+a real virtual environment made here, as a user would start its Python (HOME pointed at a temporary directory,
+which the hook must ignore).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import pwd
 import subprocess
 import sys
 import venv
@@ -103,25 +105,42 @@ def run_in(env_path: Path, home: Path, code: str, **extra: str) -> str:
                           env=environ).stdout.strip()
 
 
+# The hook's user directory: from the password database of the user Python runs as, whatever HOME says.
+OWN = Path(pwd.getpwuid(os.geteuid()).pw_dir) / ".local/share/mlbox/envs"
+
+
 @pytest.mark.skipif(os.getuid() == 0, reason="the hook makes the user's directory only for users other than root")
 def test_hook_puts_the_users_directory_first_and_points_pip_at_it(env, tmp_path):
     env_path, site = env
     code = "import json, os, sys; print(json.dumps([sys.path, os.environ.get('PIP_PREFIX')]))"
     out = json.loads(run_in(env_path, tmp_path, code))
     version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
-    user_site = str(tmp_path / ".local/share/mlbox/envs/base/lib" / version / "site-packages")
-    assert out[1] == str(tmp_path / ".local/share/mlbox/envs/base")
+    user_site = str(OWN / "base/lib" / version / "site-packages")
+    assert out[1] == str(OWN / "base")
     assert out[0].index(user_site) < out[0].index(str(site))
 
 
 def test_hook_as_root_only_points_pip_at_roots_directory(env, tmp_path):
-    """Root (or any user whose directory is missing): pip goes there, nothing is created by starting Python."""
+    """Root: pip goes to root's own directory, and starting Python creates nothing."""
     env_path = env[0]
     if os.getuid() != 0:
         pytest.skip("the case of root")
+    existed = OWN.exists()
     prefix = run_in(env_path, tmp_path, "import os; print(os.environ.get('PIP_PREFIX'))")
-    assert prefix == str(tmp_path / ".local/share/mlbox/envs/base")
-    assert not (tmp_path / ".local").exists()
+    assert prefix == str(OWN / "base")
+    assert OWN.exists() == existed and not (tmp_path / ".local").exists()
+
+
+def test_hook_ignores_home_a_user_pointed_elsewhere(env, tmp_path):
+    """HOME naming another user's directory (su without -, sudo -E) brings none of its files onto sys.path."""
+    env_path = env[0]
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    planted = tmp_path / ".local/share/mlbox/envs/base/lib" / version / "site-packages"
+    planted.mkdir(parents=True)
+    (planted / "mlbox_planted.py").write_text("raise SystemExit('planted module imported')\n")
+    code = ("import importlib.util, os; "
+            "print(importlib.util.find_spec('mlbox_planted') is None, os.environ['PIP_PREFIX'])")
+    assert run_in(env_path, tmp_path, code) == f"True {OWN / 'base'}"
 
 
 def test_hook_leaves_a_pip_prefix_of_the_users_own_alone(env, tmp_path):
@@ -129,6 +148,6 @@ def test_hook_leaves_a_pip_prefix_of_the_users_own_alone(env, tmp_path):
     prefix = run_in(env_path, tmp_path, "import os; print(os.environ.get('PIP_PREFIX'))", PIP_PREFIX="/srv/mine")
     assert prefix == "/srv/mine"
     # One it set for another environment is replaced by this environment's.
-    other = str(tmp_path / ".local/share/mlbox/envs/pytorch")
+    other = str(OWN / "pytorch")
     assert run_in(env_path, tmp_path, "import os; print(os.environ['PIP_PREFIX'])", PIP_PREFIX=other) == (
-        str(tmp_path / ".local/share/mlbox/envs/base"))
+        str(OWN / "base"))

@@ -22,11 +22,17 @@ comes first) and uninstall a user's package (remove its files from the directory
 """
 
 import os
+import pwd
 import sys
 
 
 def _setup():
-    home = os.path.expanduser("~")
+    # The home directory of the user the interpreter runs as, from the password database, never $HOME: root
+    # running this Python with another user's HOME (su without -, sudo -E) must not import that user's files.
+    try:
+        home = pwd.getpwuid(os.geteuid()).pw_dir
+    except KeyError:
+        return
     if not os.path.isabs(home):
         return
     root = os.path.join(home, ".local", "share", "mlbox", "envs")
@@ -35,7 +41,7 @@ def _setup():
     # Made for users other than root, so that a package installed in a running kernel imports at once (Python
     # remembers a directory that did not exist when it started as one to skip). Root's Python runs also come
     # from Ansible's probes, which should leave nothing in /root.
-    if os.getuid() != 0:
+    if os.geteuid() != 0:
         try:
             os.makedirs(site_dir, exist_ok=True)
         except OSError:
