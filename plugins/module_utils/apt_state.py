@@ -451,3 +451,37 @@ def failing_repositories(stderr, uris):
             if uri.rstrip("/") in line and uri not in named:
                 named.append(uri)
     return named
+
+
+def via_apt_cache(uri, cache):
+    """`uri` as apt-cacher-ng at `cache` (http://host:port) serves it, or `uri` itself when `cache` is empty.
+
+    http://host/path becomes <cache>/host/path; https://host/path becomes <cache>/HTTPS///host/path, the form in
+    which apt-cacher-ng fetches from the vendor over TLS and still caches (its manual, "Access to SSL/TLS remotes").
+    A file:// URI, and one already through the cache, are returned as they are. apt checks the signatures of what
+    the cache serves against the keyring it was given, so the cache is not trusted.
+    """
+    if not cache:
+        return uri
+    base = cache.rstrip("/") + "/"
+    if uri.startswith(base):
+        return uri
+    scheme, sep, rest = uri.partition("://")
+    if not sep or scheme not in ("http", "https"):
+        return uri
+    return base + ("HTTPS///" if scheme == "https" else "") + rest
+
+
+def apt_cache_problem(cache):
+    """Why `cache` cannot be an apt cache's address, or '' when it can (empty: no cache): http://host:port,
+    nothing after the port but an optional "/"."""
+    if not cache:
+        return ""
+    if not isinstance(cache, str) or not re.match(
+        r"^http://([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}/?$", cache
+    ):
+        return "is not an apt cache's address, http://host:port (for example http://cache.example.internal:3142)"
+    port = int(cache.rstrip("/").rsplit(":", 1)[1])
+    if not 0 < port < 65536:
+        return "has a port outside 1-65535"
+    return ""

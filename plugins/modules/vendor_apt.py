@@ -131,6 +131,14 @@ options:
         and the simulation); this module never writes them.
     type: dict
     default: {}
+  cache:
+    description:
+      - An apt-cacher-ng cache, C(http://host:port), through which every repository and key is read and written to
+        the sources (C(https://host/path) becomes C(<cache>/HTTPS///host/path), C(http://host/path)
+        C(<cache>/host/path)). The key's fingerprint and the repository's signatures are still checked here, so the
+        cache is not trusted. Empty (the default) reads them directly.
+    type: str
+    default: ""
   apt_root:
     description:
       - The host's apt configuration and state (C(<apt_root>/etc/apt), C(<apt_root>/var/lib/apt/lists)); for tests.
@@ -242,6 +250,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import fetch_url
 from ansible_collections.mlinabox.stack.plugins.module_utils.apt_state import (
     KeyFormatError,
+    apt_cache_problem,
     failing_repositories,
     keyring_bytes,
     list_file_prefix,
@@ -259,6 +268,7 @@ from ansible_collections.mlinabox.stack.plugins.module_utils.apt_state import (
     size_of,
     sort_debian_versions,
     uri_problem,
+    via_apt_cache,
 )
 from ansible_collections.mlinabox.stack.plugins.module_utils.binaries import C_LOCALE
 
@@ -296,6 +306,9 @@ class VendorApt:
         self.etc = os.path.join(self.root, "etc/apt")
         self.lists = os.path.join(self.root, "var/lib/apt/lists")
         self.repos = []
+        problem = apt_cache_problem(self.params["cache"])
+        if problem:
+            module.fail_json(msg=f"The apt cache {self.params['cache']!r} {problem}. Nothing was changed.")
         for given in self.params["repositories"]:
             repo = dict(given)
             repo["title"] = repo.get("title") or repo["name"]
@@ -307,6 +320,8 @@ class VendorApt:
                 if problem:
                     module.fail_json(msg=f"{variable(repo, key, key)} of {repo['title']} ({redact_uri(repo[key])}) "
                                          f"{problem}. Nothing was changed.")
+                if repo.get(key):
+                    repo[key] = via_apt_cache(repo[key], self.params["cache"])
             self.repos.append(repo)
         for name in self.params["preferences"]:
             if not re.match(r"^[A-Za-z0-9_.-]+$", name) or ("." in name and not name.endswith(".pref")):
@@ -329,7 +344,17 @@ class VendorApt:
             "-o", "Debug::NoLocking=true",
             "-o", "APT::Sandbox::User=root",
             "-o", "Acquire::Languages=none",
+            *self.cache_options(),
         ]
+
+    def cache_options(self):
+        """With a cache, the host's own http:// sources are read through it too (as preflight_apt_cache will make
+        apt do), even before preflight has written that setting: a host behind the cache may reach nothing else."""
+        cache = self.params["cache"].rstrip("/")
+        if not cache:
+            return []
+        host = cache.split("://", 1)[1].rsplit(":", 1)[0]
+        return ["-o", "Acquire::http::Proxy=" + cache + "/", "-o", "Acquire::http::Proxy::" + host + "=DIRECT"]
 
     def run(self, argv):
         return self.module.run_command(argv, environ_update=dict(C_LOCALE, DEBIAN_FRONTEND="noninteractive"))
@@ -674,6 +699,7 @@ def main():
             install_recommends=dict(type="bool", default=True),
             fail_on_unresolved=dict(type="bool", default=True),
             preferences=dict(type="dict", default={}),
+            cache=dict(type="str", default=""),
             apt_root=dict(type="path", default="/"),
         ),
         supports_check_mode=True,

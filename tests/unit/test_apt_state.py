@@ -224,3 +224,24 @@ def test_nearest_siblings_by_the_numbers_in_their_names():
 def test_uri_problem(uri, expected):
     problem = apt_state.uri_problem(uri)
     assert (expected in problem) if expected else problem == ""
+
+
+@pytest.mark.parametrize("uri, expected", [
+    ("https://download.docker.com/linux/debian", "http://c:3142/HTTPS///download.docker.com/linux/debian"),
+    ("http://127.0.0.1:8765/docker", "http://c:3142/127.0.0.1:8765/docker"),
+    ("http://c:3142/deb.debian.org/debian", "http://c:3142/deb.debian.org/debian"),
+    ("file:///srv/repo", "file:///srv/repo"),
+])
+def test_via_apt_cache(uri, expected):
+    assert apt_state.via_apt_cache(uri, "http://c:3142/") == expected
+    assert apt_state.via_apt_cache(uri, "http://c:3142") == expected
+    assert apt_state.via_apt_cache(uri, "") == uri
+
+
+@pytest.mark.parametrize("cache, ok", [
+    ("", True), ("http://cache.example.internal:3142", True), ("http://10.0.0.5:3142/", True),
+    ("http://[fd00::5]:3142", True), ("https://c:3142", False), ("http://c", False), ("http://c:3142/x", False),
+    ("http://c:0", False), ("http://c:99999", False), ("http://c:3142\nx", False),
+])
+def test_apt_cache_problem(cache, ok):
+    assert (apt_state.apt_cache_problem(cache) == "") is ok

@@ -224,3 +224,29 @@ def test_a_preferences_name_apt_would_ignore_is_refused(root, apt, run_module):
     result = run_module(vendor_apt.main, args(root, preferences={"../pin": "x"}))
     assert result["failed"] and "preferences: '../pin' is not a file name" in result["msg"]
     assert apt.calls == []
+
+
+CACHE = "http://10.0.0.5:3142"
+
+
+def test_through_a_cache_the_source_names_the_cache_and_pins_still_resolve(root, fake_commands, fake_bin_paths,
+                                                                         run_module):
+    fake_bin_paths.update({"apt-get": "/usr/bin/apt-get", "apt-cache": "/usr/bin/apt-cache"})
+    routed = CACHE + "/127.0.0.1:8765/linux/debian"
+    madison = (APT / "madison-bookworm.txt").read_text().replace(URI, routed)
+    fake_commands.add(lambda a: a[:2] == ["/usr/bin/apt-get", "update"], (0, "", ""))
+    fake_commands.add(lambda a: a[0] == "/usr/bin/apt-cache" and "madison" in a, (0, madison, ""))
+    result = run_module(vendor_apt.main, args(root, cache=CACHE + "/"))
+    assert result["versions"]["containerd.io"] == "1.7.28-1"
+    source = (root / "etc/apt/sources.list.d/docker.sources").read_text()
+    assert f"URIs: {routed}\n" in source
+    assert result["repositories"][0]["uri"] == routed
+
+
+@pytest.mark.parametrize("cache", ["https://10.0.0.5:3142", "10.0.0.5:3142", "http://10.0.0.5", "http://a b:1",
+                                   "http://10.0.0.5:3142/path", "http://10.0.0.5:70000"])
+def test_a_cache_that_is_not_host_and_port_is_refused(root, apt, run_module, cache):
+    result = run_module(vendor_apt.main, args(root, cache=cache))
+    assert result["failed"]
+    assert f"The apt cache {cache!r}" in result["msg"] and "Nothing was changed" in result["msg"]
+    assert not apt.calls
