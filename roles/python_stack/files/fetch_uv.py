@@ -72,7 +72,9 @@ def shown(url):
 
 
 def fetch(url, authorization, timeout):
-    request = urllib.request.Request(url)
+    # PEP 691's content negotiation, HTML (the links parsed below): an index may refuse a request that names no type
+    # (proxpi, the fleet's package cache, answers 406).
+    request = urllib.request.Request(url, headers={"Accept": "application/vnd.pypi.simple.v1+html, text/html;q=0.01"})
     # Credentials go to the index's host only, not to a host a link points to.
     if authorization:
         request.add_unredirected_header("Authorization", authorization)
