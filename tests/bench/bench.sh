@@ -6,11 +6,12 @@
 #   1. one host: the first converge of site.yml (cpu profile), then the second on the same host;
 #      profile_tasks and profile_roles time every task and role; footprint.py reads the disk and the
 #      packages; countproxy.py counts what apt and uv download;
-#   2. three hosts converged in parallel by one ansible-playbook run (same settings);
+#   2. three hosts converged in parallel by one ansible-playbook run (same settings); then three more behind a
+#      cache host (roles/package_cache), counting what the cache fetched from the network;
 #   3. tests/bench/python_env.sh: the box's environments built by the role vs plain pip;
 #   4. make box itself (box.sh), first, second, and a new box with the host-side uv cache warm;
 # then report.py writes docs/performance.md. Raw logs: build/bench/<date>/.
-# MLBOX_BENCH_SKIP="three python_env box": leave out parts while working on the benchmark itself.
+# MLBOX_BENCH_SKIP="three cache python_env box": leave out parts while working on the benchmark itself.
 set -euo pipefail
 # shellcheck source=tests/bench/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -20,9 +21,11 @@ RUN=${MLBOX_BENCH_RUN:-$REPO/build/bench/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$RUN"
 ONE=mlbox-bench-1
 FLEET=(mlbox-bench-2 mlbox-bench-3 mlbox-bench-4)
+CACHE_HOST=mlbox-bench-cache
+CLIENTS=(mlbox-bench-5 mlbox-bench-6 mlbox-bench-7)
 PROXY_PIDS=()
 cleanup() {
-  docker rm -f "$ONE" "${FLEET[@]}" >/dev/null 2>&1 || true
+  docker rm -f "$ONE" "${FLEET[@]}" "$CACHE_HOST" "${CLIENTS[@]}" >/dev/null 2>&1 || true
   local pid
   for pid in "${PROXY_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
 }
@@ -143,6 +146,23 @@ if [[ $SKIP != *" three "* ]]; then
   bench_inventory "$RUN/inv-three" "${specs[@]}"
   converge three "$RUN/inv-three/hosts.yml" "${FLEET[@]}"
   docker rm -f "${FLEET[@]}" >/dev/null
+fi
+
+# 2b. Three fresh hosts behind a cache host (roles/package_cache), in one run: the cache fetches from the network
+# through a counting proxy (package_cache_upstream_proxy), so its log is all the fleet downloaded, against what the
+# one host of section 1 downloaded.
+if [[ $SKIP != *" cache "* ]]; then
+  specs=()
+  proxy 19196 "$RUN/cache.proxy.jsonl"
+  bench_box "$CACHE_HOST" systemd
+  for i in 0 1 2; do
+    specs+=("${CLIENTS[$i]}:$((19105 + i))")
+    bench_box "${CLIENTS[$i]}" systemd
+  done
+  bench_inventory "$RUN/inv-cache" "${specs[@]}"
+  bench_cache_inventory "$RUN/inv-cache/hosts.yml" "$CACHE_HOST" 19196
+  converge cache "$RUN/inv-cache/hosts.yml" "$CACHE_HOST" "${CLIENTS[@]}"
+  docker rm -f "$CACHE_HOST" "${CLIENTS[@]}" >/dev/null
 fi
 
 # 1b. The second converge of the first host.

@@ -89,3 +89,23 @@ bench_apt_proxy() {
   printf 'Acquire::http::Proxy "http://127.0.0.1:%s";\nAcquire::http::Pipeline-Depth "0";\n' "$2" \
     | docker exec -i "$1" sh -c 'cat >/etc/apt/apt.conf.d/01mlbox-bench-proxy'
 }
+
+# bench_cache_inventory HOSTS_YML CACHE_BOX PROXY_PORT: adds CACHE_BOX to a bench_inventory as the fleet's cache host
+# (group mlbox_cache), and points the inventory's other hosts at it (package_cache_host). The cache fetches from
+# the network through tests/bench/countproxy.py on PROXY_PORT (package_cache_upstream_proxy). Ports of its own.
+bench_cache_inventory() {
+  cat >>"$1" <<EOF
+    mlbox_cache:
+      hosts:
+        $2:
+          ansible_connection: community.docker.docker
+          ansible_python_interpreter: /usr/bin/python3
+          package_cache_upstream_proxy: http://127.0.0.1:$3
+  vars:
+    package_cache_host: 127.0.0.1
+    package_cache_apt_port: 19142
+    package_cache_pypi_indexes:
+      - {name: pypi, url: "https://pypi.org/simple", port: 19141}
+      - {name: pytorch-cpu, url: "https://download.pytorch.org/whl/cpu", port: 19143}
+EOF
+}

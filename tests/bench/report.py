@@ -2,7 +2,7 @@
 
     report.py build/bench/<date> docs/performance.md
 
-Reads: meta.env, commands.tsv, {first,second,three}.{log,time,load}, footprint-{before,first}.json,
+Reads: meta.env, commands.tsv, {first,second,three,cache}.{log,time,load}, footprint-{before,first}.json,
 *.proxy.jsonl (countproxy.py), python_env.json and the generated inventories.
 """
 
@@ -19,6 +19,7 @@ REPO = Path(__file__).resolve().parents[2]
 TARGET_SECOND = 0.05
 TARGET_ENV = 0.5
 TARGET_THREE = 1.6
+TARGET_CACHE = 1.3
 
 RECAP = re.compile(r"^(\S+)\s+: ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)")
 
@@ -93,6 +94,11 @@ def proxy_summary(entries: list[dict]) -> dict:
     return s
 
 
+def proxy_total(s: dict) -> int:
+    """Every byte a proxy log counted: .deb files, package lists and HTTPS tunnels."""
+    return s["deb_bytes"] + s["list_bytes"] + sum(s["https"].values())
+
+
 def mb(n: float | None) -> str:
     return "n/a" if n is None else f"{n / 1e6:,.1f} MB"
 
@@ -120,7 +126,7 @@ def verdict(value: float, target: float) -> str:
 def main() -> None:
     run, dest = Path(sys.argv[1]), Path(sys.argv[2])
     meta = dict(line.split("=", 1) for line in read(run, "meta.env").splitlines() if "=" in line)
-    names = ("first", "second", "second-pipelining", "three", "noop", "noop-pipelining")
+    names = ("first", "second", "second-pipelining", "three", "cache", "noop", "noop-pipelining")
     logs = {n: read(run, f"{n}.log") for n in names}
     secs = {n: float(read(run, f"{n}.time", "nan")) for n in names}
     loads = {n: read(run, f"{n}.load", "? ?").split() for n in names}
@@ -171,6 +177,12 @@ def main() -> None:
         r3 = three / first
         add(f"| three hosts in parallel / one host (first converges) | {three:.0f} s / {first:.0f} s = {r3:.2f}x | "
             f"<= {TARGET_THREE}x | {verdict(r3, TARGET_THREE)} |")
+    if logs["cache"]:
+        one_bytes = proxy_total(proxy_summary(proxy_log(run, "first.proxy.jsonl")))
+        cache_bytes = proxy_total(proxy_summary(proxy_log(run, "cache.proxy.jsonl")))
+        rc_ = cache_bytes / one_bytes if one_bytes else float("nan")
+        add(f"| three hosts behind a cache host: bytes the cache fetched / bytes one host fetched (section 1) | "
+            f"{mb(cache_bytes)} / {mb(one_bytes)} = {rc_:.2f}x | <= {TARGET_CACHE}x | {verdict(rc_, TARGET_CACHE)} |")
     add("")
     add("<!-- ANALYSIS -->\n")
 
@@ -330,7 +342,18 @@ def main() -> None:
     if logs["three"]:
         for i, s in enumerate(p3, 1):
             prow(f"three hosts: host {i}", s)
+    if logs["cache"]:
+        prow("cache host, for three hosts", proxy_summary(proxy_log(run, "cache.proxy.jsonl")))
     add("")
+    if logs["cache"]:
+        recap = ", ".join(f"{h}: changed={r['changed']} failed={r['failed']}" for h, r in recaps(logs["cache"]).items())
+        add(f"The last row: three fresh boxes and a cache host (roles/package_cache: apt-cacher-ng, proxpi) "
+            f"converged by one `ansible-playbook` run in {secs['cache']:.1f} s "
+            f"(load before, after: {', '.join(loads['cache'])}). "
+            "The boxes download through the cache (`package_cache_host`), and the cache fetches through "
+            "`countproxy.py` (`package_cache_upstream_proxy`), which counts what the fleet took from the network. "
+            "Unlike the one host's count, it includes the wheel of uv itself (pip reads it through the cache). "
+            f"Recap: {recap}.\n")
 
     txs = fp.get("apt_transactions", [])[len(fp_before.get("apt_transactions", [])):]
     if txs:

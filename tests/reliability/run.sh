@@ -49,7 +49,7 @@ F=tests/reliability/test_faults.py
 log "running the bad-input suite, the faults, check mode and the security checks (logs: $OUT)"
 suite bad-input tests/reliability/test_bad_input_suite.py "$F::test_key_with_another_fingerprint" &
 suite faults "$F::test_vendor_repository_unreachable" "$F::test_wrong_signing_key" \
-  "$F::test_damaged_package_download" &
+  "$F::test_damaged_package_download" tests/reliability/test_package_cache.py &
 suite kills-check-security "$F::test_killed_during_apt_install" "$F::test_killed_during_environment_build" \
   tests/reliability/test_check_mode.py tests/reliability/test_security.py
 wait
