@@ -229,8 +229,8 @@ def test_a_preferences_name_apt_would_ignore_is_refused(root, apt, run_module):
 CACHE = "http://10.0.0.5:3142"
 
 
-def test_through_a_cache_the_source_names_the_cache_and_pins_still_resolve(root, fake_commands, fake_bin_paths,
-                                                                         run_module):
+def test_through_a_cache_the_source_names_the_cache_and_pins_still_resolve(
+        root, fake_commands, fake_bin_paths, run_module):
     fake_bin_paths.update({"apt-get": "/usr/bin/apt-get", "apt-cache": "/usr/bin/apt-cache"})
     routed = CACHE + "/127.0.0.1:8765/linux/debian"
     madison = (APT / "madison-bookworm.txt").read_text().replace(URI, routed)
