@@ -35,6 +35,16 @@ def index_via_cache(url, routes=None):
     return table.get(index_key(url), url)
 
 
+def indexes_not_cached(urls, routes=None):
+    """The index URLs among `urls` that `routes` has no cache for, as index_key writes them (an empty URL is PyPI);
+    [] when there is no table at all (no cache: every index is read directly)."""
+    if not routes:
+        return []
+    table = {index_key(upstream) for upstream in dict(routes)}
+    return [index_key(url) for url in urls if index_key(url) not in table]
+
+
 class FilterModule:
     def filters(self):
-        return {"apt_via_cache": apt_via_cache, "index_via_cache": index_via_cache}
+        return {"apt_via_cache": apt_via_cache, "index_via_cache": index_via_cache,
+                "indexes_not_cached": indexes_not_cached}

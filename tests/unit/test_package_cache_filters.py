@@ -19,6 +19,14 @@ def test_index_via_cache(url, expected):
     assert package_cache.index_via_cache(url, {}) == url
 
 
+def test_indexes_not_cached():
+    urls = ["", "https://download.pytorch.org/whl/cpu/", "https://pypi.nvidia.com/"]
+    assert package_cache.indexes_not_cached(urls, ROUTES) == ["https://pypi.nvidia.com"]
+    assert package_cache.indexes_not_cached(urls, {"https://pypi.nvidia.com": "x"}) == [
+        "https://pypi.org/simple", "https://download.pytorch.org/whl/cpu"]
+    assert package_cache.indexes_not_cached(urls, {}) == []
+
+
 def test_apt_via_cache_routes_https_through_the_remap():
     assert (package_cache.apt_via_cache("https://dl.google.com/linux/chrome/deb/", "http://c:3142")
             == "http://c:3142/HTTPS///dl.google.com/linux/chrome/deb/")
@@ -30,4 +38,4 @@ def test_apt_via_cache_refuses_a_cache_that_is_not_host_and_port():
 
 
 def test_the_filters_are_registered():
-    assert set(package_cache.FilterModule().filters()) == {"apt_via_cache", "index_via_cache"}
+    assert set(package_cache.FilterModule().filters()) == {"apt_via_cache", "index_via_cache", "indexes_not_cached"}
