@@ -4,7 +4,7 @@
 
 """Versions and licences of everything installed, as the box's manifest and a CycloneDX SBOM.
 
-Parsers (dpkg-query output, Debian machine-readable copyright files, Python package metadata),
+Parsers (Debian machine-readable copyright files, Python package metadata),
 licence normalisation to SPDX, package URLs, and the builders of the two documents. The readers
 at the end read a filesystem tree under a root prefix ("/" on a host, a fixture tree in tests).
 Nothing here runs a program or imports an installed package. Standard library only: runs on the
@@ -24,10 +24,6 @@ import json
 import os
 import re
 from urllib.parse import quote
-
-# One dpkg-query run gives both what stack.parse_dpkg_query reads (its first three fields) and
-# what the SBOM needs (architecture and source package).
-DPKG_QUERY_FORMAT = "${Package}\\t${Version}\\t${db:Status-Abbrev}\\t${Architecture}\\t${Source}\\n"
 
 CYCLONEDX_SCHEMAS = {
     "1.5": "http://cyclonedx.org/schema/bom-1.5.schema.json",
@@ -334,46 +330,6 @@ def licence_display(choice):
 # --------------------------------------------------------------------------------------------
 # Parsers.
 # --------------------------------------------------------------------------------------------
-
-
-def dpkg_query_command(binary, admindir=None):
-    command = [binary]
-    if admindir:
-        command.append("--admindir=" + admindir)
-    command.extend(["--showformat=" + DPKG_QUERY_FORMAT, "--show"])
-    return command
-
-
-def parse_source(field, name, version):
-    """dpkg's ${Source}: '' (same as the package), 'glibc' or 'glibc (2.36-9)' -> (name, version)."""
-    match = re.match(r"^\s*(\S+)(?:\s+\((\S+)\))?\s*$", field or "")
-    if not match:
-        return name, version
-    return match.group(1), match.group(2) or version
-
-
-def parse_dpkg_packages(text):
-    """Output of dpkg-query with DPKG_QUERY_FORMAT -> the installed packages (status ii or hi),
-    sorted by name and architecture: [{name, version, arch, source, source_version, held}]."""
-    packages = []
-    for line in (text or "").splitlines():
-        fields = line.split("\t")
-        if len(fields) < 5:
-            continue
-        name, version, status, arch = (field.strip() for field in fields[:4])
-        if not name or len(status) < 2 or status[1] != "i" or status[0] not in ("i", "h"):
-            continue
-        source, source_version = parse_source(fields[4], name, version)
-        packages.append({
-            "name": name,
-            "version": version,
-            "arch": arch,
-            "source": source,
-            "source_version": source_version,
-            "held": status[0] == "h",
-        })
-    packages.sort(key=lambda package: (package["name"], package["arch"]))
-    return packages
 
 
 def _deb822_paragraphs(text):

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""What is installed: parsers for dpkg-query output and version files, and collectors that read a
+"""What is installed: parsers for version files, and collectors that read a
 filesystem tree under a root prefix ("/" on a real host, a fixture tree in tests).
 
 Nothing here runs a program or imports an installed package: versions come from dpkg, version
@@ -22,42 +22,9 @@ from ansible_collections.mlinabox.stack.plugins.module_utils.versions import (
     try_parse_version,
 )
 
-DPKG_QUERY_FORMAT = r"${Package}\t${Version}\t${db:Status-Abbrev}\n"
-
-
 # --------------------------------------------------------------------------------------------
-# Parsers (pure).
+# Parsers (pure). dpkg-query's output is read by module_utils/dpkg.py (dpkg.installed).
 # --------------------------------------------------------------------------------------------
-
-def dpkg_query_command(binary, admindir=None):
-    """The argument list that lists every package known to dpkg."""
-    command = [binary]
-    if admindir:
-        command.append("--admindir=" + admindir)
-    command.extend(["--showformat=" + DPKG_QUERY_FORMAT, "--show"])
-    return command
-
-
-def parse_dpkg_query(text):
-    """`dpkg-query -W -f='${Package}\\t${Version}\\t${db:Status-Abbrev}\\n'` output ->
-    {package: {'version': ..., 'held': bool}} of the installed packages.
-
-    A package counts when it is installed ('i' in the second status column) and wanted ('ii') or
-    held ('hi'); removed ('rc'), half-installed ('iH'), unpacked ('iU') and unknown ('un') do not.
-    """
-    packages = {}
-    for line in (text or "").splitlines():
-        fields = line.split("\t")
-        if len(fields) < 3:
-            continue
-        name, version, status = fields[0].strip(), fields[1].strip(), fields[2]
-        if len(status) < 2 or not name:
-            continue
-        wanted, state = status[0], status[1]
-        if state != "i" or wanted not in ("i", "h"):
-            continue
-        packages[name] = {"version": version, "held": wanted == "h"}
-    return packages
 
 
 def select_packages(packages, pattern):

@@ -200,7 +200,7 @@ import datetime
 import uuid
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.mlinabox.stack.plugins.module_utils import sbom, stack
+from ansible_collections.mlinabox.stack.plugins.module_utils import dpkg, sbom, stack
 from ansible_collections.mlinabox.stack.plugins.module_utils.binaries import C_LOCALE, find_binary
 
 
@@ -208,11 +208,11 @@ def read_packages(module, root):
     binary = find_binary(module, "dpkg_query", "dpkg-query")
     if binary is None:
         return [], None
-    rc, out, err = module.run_command(sbom.dpkg_query_command(binary, stack.in_root(root, "/var/lib/dpkg")),
+    rc, out, err = module.run_command(dpkg.query_command(binary, stack.in_root(root, "/var/lib/dpkg")),
                                       environ_update=C_LOCALE)
     if rc != 0:
         module.fail_json(msg=f"dpkg-query failed (rc={rc}): {(err or out).strip()}")
-    return sbom.parse_dpkg_packages(out), binary
+    return dpkg.installed_list(out), binary
 
 
 def dpkg_architecture(packages):

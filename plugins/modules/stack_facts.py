@@ -217,7 +217,7 @@ dpkg_query_path:
 
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.mlinabox.stack.plugins.module_utils import stack
+from ansible_collections.mlinabox.stack.plugins.module_utils import dpkg, stack
 from ansible_collections.mlinabox.stack.plugins.module_utils.binaries import C_LOCALE, find_binary
 
 
@@ -227,11 +227,11 @@ def read_packages(module, root):
     if binary is None:
         return {}, None
     admindir = stack.in_root(root, "/var/lib/dpkg")
-    rc, out, err = module.run_command(stack.dpkg_query_command(binary, admindir), environ_update=C_LOCALE)
+    rc, out, err = module.run_command(dpkg.query_command(binary, admindir), environ_update=C_LOCALE)
     if rc != 0:
         module.warn(f"dpkg-query failed (rc={rc}): {(err or out).strip()}; package-based entries are empty")
         return {}, binary
-    return stack.parse_dpkg_query(out), binary
+    return dpkg.installed(out), binary
 
 
 def main():

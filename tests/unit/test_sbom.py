@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from ansible_collections.mlinabox.stack.plugins.module_utils import binaries, sbom, stack
+from ansible_collections.mlinabox.stack.plugins.module_utils import dpkg as dpkg_db
 from ansible_collections.mlinabox.stack.plugins.modules import manifest_info
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sbom"
@@ -46,7 +47,7 @@ import validate_cyclonedx  # noqa: E402
 
 
 def test_parse_dpkg_packages_reads_the_recorded_listing():
-    packages = sbom.parse_dpkg_packages(LISTING + VENDOR_LINES)
+    packages = dpkg_db.installed_list(LISTING + VENDOR_LINES)
     by_name = {package["name"]: package for package in packages}
     assert len(packages) == 161 + 4  # every recorded line is installed; the 'rc' line is not
     assert "removed-package" not in by_name
@@ -60,8 +61,8 @@ def test_parse_dpkg_packages_reads_the_recorded_listing():
 
 
 def test_the_listing_also_feeds_stack_facts_parser():
-    # One dpkg-query run serves both: stack.parse_dpkg_query reads the first three fields.
-    packages = stack.parse_dpkg_query(LISTING + VENDOR_LINES)
+    # One dpkg-query run serves both: dpkg_db.installed reads the first three fields.
+    packages = dpkg_db.installed(LISTING + VENDOR_LINES)
     assert packages["cuda-toolkit-12-8"] == {"version": "12.8.1-1", "held": True}
     assert "removed-package" not in packages
 
@@ -251,7 +252,7 @@ def test_package_urls():
 
 def stack_of(root: Path) -> dict:
     """What stack_facts would say about the fixture tree (its collectors, the same listing)."""
-    packages = stack.parse_dpkg_query(LISTING + VENDOR_LINES)
+    packages = dpkg_db.installed(LISTING + VENDOR_LINES)
     envs = stack.collect_python_envs(str(root), "/opt/mlbox/envs")
     return {
         "nvidia_driver": stack.collect_nvidia_driver(str(root), packages),
@@ -269,7 +270,7 @@ def stack_of(root: Path) -> dict:
 
 
 def test_apt_licences_dep5_first_then_rules():
-    packages = sbom.apt_licences(str(ROOT), sbom.parse_dpkg_packages(LISTING + VENDOR_LINES),
+    packages = sbom.apt_licences(str(ROOT), dpkg_db.installed_list(LISTING + VENDOR_LINES),
                                  sbom.compile_rules(RULES))
     by_name = {package["name"]: package for package in packages}
     assert by_name["zlib1g"]["licences"] == [{"license": {"id": "Zlib"}}]

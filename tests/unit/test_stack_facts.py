@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from ansible_collections.mlinabox.stack.plugins.module_utils import stack
+from ansible_collections.mlinabox.stack.plugins.module_utils import dpkg, stack
 from ansible_collections.mlinabox.stack.plugins.modules import stack_facts
 
 STACK = Path(__file__).parent / "fixtures" / "stack"
@@ -85,21 +85,12 @@ def make_root(tmp_path):
 
 
 def packages_of(listing):
-    return stack.parse_dpkg_query((DPKG / f"{listing}.txt").read_text())
+    return dpkg.installed((DPKG / f"{listing}.txt").read_text())
 
 
 # ---------------------------------------------------------------------------------------------
 # Parsers
 # ---------------------------------------------------------------------------------------------
-
-
-def test_dpkg_query_command():
-    assert stack.dpkg_query_command("/usr/bin/dpkg-query", "/srv/root/var/lib/dpkg") == [
-        "/usr/bin/dpkg-query",
-        "--admindir=/srv/root/var/lib/dpkg",
-        r"--showformat=${Package}\t${Version}\t${db:Status-Abbrev}\n",
-        "--show",
-    ]
 
 
 def test_parse_dpkg_query_counts_installed_and_held_only():
@@ -114,7 +105,7 @@ def test_parse_dpkg_query_counts_installed_and_held_only():
 
 
 def test_parse_dpkg_query_tolerates_noise():
-    assert stack.parse_dpkg_query("garbage\n\tno-name\tii \nok\t1.0\tii \nshort\t1\ti\n") == {
+    assert dpkg.installed("garbage\n\tno-name\tii \nok\t1.0\tii \nshort\t1\ti\n") == {
         "ok": {"version": "1.0", "held": False}
     }
 
@@ -498,11 +489,11 @@ def test_real_dpkg_query_reads_the_fixture_database(tree, listing, make_root, ru
     """The command line is right: the real dpkg-query, pointed at a database written from the
     listing, gives the same packages as the recorded listing."""
     root = make_root(tree, listing)
-    command = stack.dpkg_query_command(shutil.which("dpkg-query"), str(root / "var/lib/dpkg"))
+    command = dpkg.query_command(shutil.which("dpkg-query"), str(root / "var/lib/dpkg"))
     done = subprocess.run(
         command, capture_output=True, text=True, check=True, env=dict(os.environ, LANG="C", LC_ALL="C")
     )
-    assert stack.parse_dpkg_query(done.stdout) == packages_of(listing)
+    assert dpkg.installed(done.stdout) == packages_of(listing)
     result = run_module(stack_facts.main, {"root": str(root)})
     assert result["dpkg_query_path"] == shutil.which("dpkg-query")
     facts = result["ansible_facts"]["mlbox_stack"]

@@ -1,0 +1,116 @@
+# Copyright: (c) 2026, ML in a Box developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""dpkg's database, read through dpkg-query: the one query and the one parser of its output that the
+modules use (dpkg_state, stack_facts, manifest_info). Standard library only: runs on the target (Python 3.8+).
+
+A package's ${db:Status-Abbrev} has three letters: what is wanted (u unknown, i install, h hold, r remove,
+p purge), its state (n not installed, c configuration files only, H half installed, U unpacked, F half
+configured, W and t awaiting or pending triggers, i installed) and an error flag (R: reinstall required).
+"""
+
+from __future__ import annotations
+
+import re
+
+QUERY_FORMAT = "${Package}\\t${Version}\\t${db:Status-Abbrev}\\t${Architecture}\\t${Source}\\n"
+
+# States of a package whose installation or removal dpkg has not finished.
+UNFINISHED_STATES = "HUFWt"
+
+
+def query_command(binary, admindir=None, patterns=()):
+    """The argument list of dpkg-query that lists the packages matching `patterns` (dpkg's shell-style
+    patterns; all of them when there are none). It exits 1 when a pattern matches nothing."""
+    command = [binary]
+    if admindir:
+        command.append("--admindir=" + admindir)
+    command.extend(["--showformat=" + QUERY_FORMAT, "--show"])
+    command.extend(patterns)
+    return command
+
+
+def parse_source(field, name, version):
+    """dpkg's ${Source}: '' (same as the package), 'glibc' or 'glibc (2.36-9)' -> (name, version)."""
+    match = re.match(r"^\s*(\S+)(?:\s+\((\S+)\))?\s*$", field or "")
+    if not match:
+        return name, version
+    return match.group(1), match.group(2) or version
+
+
+def parse(text):
+    """dpkg-query's output in QUERY_FORMAT (the last two fields may be missing) -> one dict per line:
+    {name, version, arch, source, source_version, want, state, held, installed}. `installed` is an installed
+    package that is wanted or held ('ii', 'hi'); `held` is any package marked hold. Lines that are not rows are
+    left out."""
+    rows = []
+    for line in (text or "").splitlines():
+        fields = line.split("\t") + [""] * 4
+        name, version, status, arch = (field.strip() for field in fields[:4])
+        if not name or len(status) < 2:
+            continue
+        want, state = status[0], status[1]
+        source, source_version = parse_source(fields[4], name, version)
+        rows.append({
+            "name": name,
+            "version": version,
+            "arch": arch,
+            "source": source,
+            "source_version": source_version,
+            "want": want,
+            "state": state,
+            "held": want == "h",
+            "installed": state == "i" and want in ("i", "h"),
+        })
+    return rows
+
+
+def installed_list(text):
+    """The installed packages (status ii or hi), sorted by name and architecture:
+    [{name, version, arch, source, source_version, held}]."""
+    keys = ("name", "version", "arch", "source", "source_version", "held")
+    packages = [{key: row[key] for key in keys} for row in parse(text) if row["installed"]]
+    packages.sort(key=lambda package: (package["name"], package["arch"]))
+    return packages
+
+
+def installed(text):
+    """The installed packages by name: {name: {version, held}}. Of a package installed for several
+    architectures, the first listed."""
+    packages = {}
+    for row in parse(text):
+        if row["installed"] and row["name"] not in packages:
+            packages[row["name"]] = {"version": row["version"], "held": row["held"]}
+    return packages
+
+
+def state(text):
+    """What the dpkg_state module returns of dpkg-query's output:
+    packages        {name: {version, arch, held}} of the installed packages (ii, hi)
+    config_files    names of removed packages whose configuration files are left (rc)
+    unfinished      names of packages in a state dpkg has not finished (see UNFINISHED_STATES)
+    half_installed  names of those whose unpacking broke off (H): only reinstalling them repairs them
+    held            names of the packages marked hold, whatever their state
+    Each list is sorted and without repeats."""
+    rows = parse(text)
+    packages = {}
+    for row in rows:
+        if row["installed"] and row["name"] not in packages:
+            packages[row["name"]] = {"version": row["version"], "arch": row["arch"], "held": row["held"]}
+
+    def names(keep):
+        return sorted({row["name"] for row in rows if keep(row)})
+
+    return {
+        "packages": packages,
+        "config_files": names(lambda row: row["state"] == "c"),
+        "unfinished": names(lambda row: row["state"] in UNFINISHED_STATES),
+        "half_installed": names(lambda row: row["state"] == "H"),
+        "held": names(lambda row: row["held"]),
+    }
+
+
+def parse_listfiles(text):
+    """dpkg-query --listfiles output -> the paths, in order ('/.' and diversion notes left out)."""
+    return [line for line in (text or "").splitlines() if line.startswith("/") and line != "/."]

@@ -1,0 +1,116 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, ML in a Box developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+---
+module: dpkg_state
+short_description: What dpkg knows of some packages (installed versions, holds, unfinished work)
+version_added: "0.2.0"
+description:
+  - Reads dpkg's database through C(dpkg-query) and returns the packages that match O(patterns), the installed
+    ones with their versions and holds, those removed with their configuration files left, and those whose
+    installation or removal dpkg has not finished. Changes nothing, and runs the same in check mode.
+  - The roles read dpkg's state only through this module (one query and one parser, in
+    C(plugins/module_utils/dpkg.py)).
+author:
+  - ML in a Box developers (@mlinabox)
+options:
+  patterns:
+    description:
+      - dpkg's shell-style package patterns (C(nvidia-*), C(libcuda1)). Empty, every package dpkg knows.
+      - A pattern that matches nothing is not an error.
+    type: list
+    elements: str
+    default: []
+  files_of:
+    description: A package whose installed files to list in RV(files) (as C(dpkg-query --listfiles)).
+    type: str
+  dpkg_query:
+    description: The dpkg-query program (tests point it elsewhere). Default, C(dpkg-query) on PATH.
+    type: path
+"""
+
+EXAMPLES = r"""
+- name: Read the installed cuDNN packages
+  mlinabox.stack.dpkg_state:
+    patterns: [cudnn9-*, libcudnn9-*]
+  register: __cudnn_dpkg
+
+- name: Note the installed cuDNN version
+  ansible.builtin.debug:
+    msg: "{{ __cudnn_dpkg.packages['libcudnn9-cuda-12'].version | default('not installed') }}"
+"""
+
+RETURN = r"""
+packages:
+  description: The installed packages (dpkg status C(ii), or C(hi) when held), by name, each with C(version),
+    C(arch) and C(held).
+  type: dict
+  returned: always
+  sample: {"libcudnn9-cuda-12": {"version": "9.10.2.21-1", "arch": "amd64", "held": true}}
+config_files:
+  description: Removed packages whose configuration files are left (C(rc)).
+  type: list
+  elements: str
+  returned: always
+unfinished:
+  description: Packages in a state dpkg has not finished (half installed, unpacked, half configured, awaiting or
+    pending triggers), as after an interrupted run.
+  type: list
+  elements: str
+  returned: always
+half_installed:
+  description: The unfinished packages whose unpacking broke off; only reinstalling them repairs them.
+  type: list
+  elements: str
+  returned: always
+held:
+  description: The packages marked hold, installed or not.
+  type: list
+  elements: str
+  returned: always
+files:
+  description: The installed files of O(files_of), in dpkg's order; empty when it is not installed.
+  type: list
+  elements: str
+  returned: when O(files_of) is set
+"""
+
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.mlinabox.stack.plugins.module_utils import dpkg
+from ansible_collections.mlinabox.stack.plugins.module_utils.binaries import C_LOCALE, find_binary
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "patterns": {"type": "list", "elements": "str", "default": []},
+            "files_of": {"type": "str"},
+            "dpkg_query": {"type": "path"},
+        },
+        supports_check_mode=True,
+    )
+    binary = find_binary(module, "dpkg_query", "dpkg-query")
+    if binary is None:
+        module.fail_json(msg="dpkg-query was not found: this host is not Debian or Ubuntu")
+    # Exit status 1: some pattern matched nothing (or the package has no files); more is a real failure.
+    rc, out, err = module.run_command(dpkg.query_command(binary, patterns=module.params["patterns"]),
+                                      environ_update=C_LOCALE)
+    if rc > 1:
+        module.fail_json(msg=f"dpkg-query failed (rc={rc}): {(err or out).strip()}")
+    result = dpkg.state(out)
+    if module.params["files_of"]:
+        rc, out, err = module.run_command([binary, "--listfiles", module.params["files_of"]], environ_update=C_LOCALE)
+        if rc > 1:
+            module.fail_json(msg=f"dpkg-query --listfiles failed (rc={rc}): {(err or out).strip()}")
+        result["files"] = dpkg.parse_listfiles(out) if rc == 0 else []
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == "__main__":
+    main()
