@@ -87,7 +87,8 @@ def installed(text):
 
 def state(text):
     """What the dpkg_state module returns of dpkg-query's output:
-    packages        {name: {version, arch, held}} of the installed packages (ii, hi)
+    packages        {name: {version, arch, held}} of the packages installed on disk (state i, whatever is wanted:
+                    also one marked for removal that is still there)
     config_files    names of removed packages whose configuration files are left (rc)
     unfinished      names of packages in a state dpkg has not finished (see UNFINISHED_STATES)
     half_installed  names of those whose unpacking broke off (H): only reinstalling them repairs them
@@ -96,7 +97,7 @@ def state(text):
     rows = parse(text)
     packages = {}
     for row in rows:
-        if row["installed"] and row["name"] not in packages:
+        if row["state"] == "i" and row["name"] not in packages:
             packages[row["name"]] = {"version": row["version"], "arch": row["arch"], "held": row["held"]}
 
     def names(keep):

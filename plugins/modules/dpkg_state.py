@@ -47,8 +47,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 packages:
-  description: The installed packages (dpkg status C(ii), or C(hi) when held), by name, each with C(version),
-    C(arch) and C(held).
+  description: The packages installed on disk (dpkg state C(i), whatever is wanted of them; C(hi) when held), by
+    name, each with C(version), C(arch) and C(held).
   type: dict
   returned: always
   sample: {"libcudnn9-cuda-12": {"version": "9.10.2.21-1", "arch": "amd64", "held": true}}

@@ -24,6 +24,7 @@ DATABASE = [
     ("libnvidia-ml1", "580.95.05-1", "install ok unpacked", "amd64"),
     ("nvidia-settings", "580.95.05-1", "install ok triggers-pending", "amd64"),
     ("cuda-drivers", "", "hold ok not-installed", "amd64"),
+    ("nvidia-persistenced", "580.95.05-1", "deinstall ok installed", "amd64"),
 ]
 
 
@@ -86,6 +87,8 @@ def test_module_reads_installed_held_config_files_and_unfinished(dpkg_query, run
     assert result["packages"] == {
         "nvidia-open": {"version": "580.95.05-1", "arch": "amd64", "held": True},
         "libcuda1": {"version": "580.95.05-1", "arch": "amd64", "held": False},
+        # Marked for removal, still installed: it counts (a removal must include it).
+        "nvidia-persistenced": {"version": "580.95.05-1", "arch": "amd64", "held": False},
     }
     assert result["config_files"] == ["nvidia-driver-535"]
     assert result["unfinished"] == ["libnvidia-ml1", "nvidia-kernel-dkms", "nvidia-settings", "nvidia-smi"]
@@ -103,7 +106,7 @@ def test_module_patterns_select_and_a_pattern_without_match_is_no_error(dpkg_que
 
 def test_module_without_patterns_reads_every_package(dpkg_query, run_module):
     result = run_module(dpkg_state.main, {"dpkg_query": dpkg_query})
-    assert sorted(result["packages"]) == ["libcuda1", "nvidia-open"]
+    assert sorted(result["packages"]) == ["libcuda1", "nvidia-open", "nvidia-persistenced"]
     assert len(result["unfinished"]) == 4
 
 
