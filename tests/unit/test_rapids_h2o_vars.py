@@ -69,7 +69,7 @@ def test_rapids_variant_follows_the_cuda_major(cuda, variant):
 
 
 def test_rapids_default_packages_are_pinned_to_the_series():
-    assert render("rapids", "__rapids_packages") == ["cudf-cu12==26.10.*", "cuml-cu12==26.10.*", "ipykernel==7.4.0"]
+    assert render("rapids", "__rapids_packages") == ["cudf-cu13==26.10.*", "cuml-cu13==26.10.*", "ipykernel==7.4.0"]
 
 
 def test_rapids_extra_libraries_and_packages():
@@ -87,7 +87,7 @@ def test_rapids_extra_libraries_and_packages():
 
 
 def test_rapids_without_kernel_needs_no_ipykernel():
-    assert render("rapids", "__rapids_packages", rapids_kernel=False) == ["cudf-cu12==26.10.*", "cuml-cu12==26.10.*"]
+    assert render("rapids", "__rapids_packages", rapids_kernel=False) == ["cudf-cu13==26.10.*", "cuml-cu13==26.10.*"]
 
 
 def test_rapids_env_item_for_python_stack():
