@@ -6,17 +6,15 @@
 
 Works before any driver is installed: it only reads <sysfs_root>/bus/pci/devices/*/{vendor,device,
 class,uevent}. The architecture properties (driver branches, CUDA range, open kernel modules) come
-from compat.MATRIX["architectures"]. Standard library only: runs on the target (Python 3.8+).
+from compat_matrix.ARCHITECTURES. Standard library only: runs on the target (Python 3.8+).
 """
 
 from __future__ import annotations
 
 import os
 
-from ansible_collections.mlinabox.stack.plugins.module_utils.compat import (
-    ARCHITECTURES,
-    architecture_for_cc,
-)
+from ansible_collections.mlinabox.stack.plugins.module_utils.compat import architecture_for_cc
+from ansible_collections.mlinabox.stack.plugins.module_utils.compat_matrix import ARCHITECTURES
 from ansible_collections.mlinabox.stack.plugins.module_utils.versions import (
     try_parse_version,
     version_at_least,

@@ -12,7 +12,7 @@ short_description: Check that a planned GPU stack fits together, before anything
 version_added: "0.1.0"
 description:
   - Validates the versions of a planned stack against the compatibility matrix in
-    C(plugins/module_utils/compat.py) (NVIDIA, PyTorch, TensorFlow, RAPIDS and H2O release notes).
+    C(plugins/module_utils/compat_matrix.py) (NVIDIA, PyTorch, TensorFlow, RAPIDS and H2O release notes).
   - Every option is optional; each rule runs when the values it needs are given. The rules are
     CUDA against the driver minimum; the driver branch against each GPU's architecture (Kepler needs
     470 or older; Maxwell, Pascal and Volta 580 or older and the proprietary flavour; Blackwell CUDA 12.8

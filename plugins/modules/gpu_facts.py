@@ -35,16 +35,8 @@ options:
       - By default it is looked up on C(PATH); when it is not found, the GPUs come from sysfs only.
       - A path given here must exist.
     type: path
-attributes:
-  check_mode:
-    description: Can run in check mode and return the same facts.
-    support: full
-  diff_mode:
-    description: Makes no changes, so there is no diff.
-    support: none
-  facts:
-    description: Returns facts under C(ansible_facts).
-    support: full
+extends_documentation_fragment:
+  - mlinabox.stack.attributes.facts
 notes:
   - Runs C(nvidia-smi) with C(LANG=C). The facts are the same in check mode.
 seealso:

@@ -200,7 +200,13 @@ import datetime
 import uuid
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.mlinabox.stack.plugins.module_utils import dpkg, sbom, stack
+from ansible_collections.mlinabox.stack.plugins.module_utils import (
+    dpkg,
+    licences,
+    manifest_documents,
+    stack,
+    tree_readers,
+)
 from ansible_collections.mlinabox.stack.plugins.module_utils.binaries import C_LOCALE, find_binary
 
 
@@ -257,32 +263,34 @@ def main():
     params = module.params
     root = params["root"]
     try:
-        rules = sbom.compile_rules(params["package_licences"])
-    except sbom.RuleError as error:
+        rules = licences.compile_rules(params["package_licences"])
+    except licences.RuleError as error:
         module.fail_json(msg=f"package_licences: {error}")
 
     apt, binary = read_packages(module, root)
-    sbom.apt_licences(root, apt, rules)
-    envs = sbom.read_envs(root, params["stack"].get("python_envs"))
-    mismatches = sbom.freeze_mismatches(envs)
+    tree_readers.apt_licences(root, apt, rules)
+    envs = tree_readers.read_envs(root, params["stack"].get("python_envs"))
+    mismatches = tree_readers.freeze_mismatches(envs)
     for problem in mismatches[:10]:
         module.warn(f"freeze file out of date: {problem}")
 
-    release = sbom.parse_os_release(
-        sbom.read_text(root, "/etc/os-release") or sbom.read_text(root, "/usr/lib/os-release"))
-    os_info = sbom.os_info_from_release(release, sbom.read_text(root, "/etc/debian_version"), dpkg_architecture(apt))
+    release = tree_readers.parse_os_release(
+        tree_readers.read_text(root, "/etc/os-release") or tree_readers.read_text(root, "/usr/lib/os-release"))
+    os_info = manifest_documents.os_info_from_release(
+        release, tree_readers.read_text(root, "/etc/debian_version"), dpkg_architecture(apt))
 
     timestamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     common = {"host": params["host"], "profile": params["profile"], "tool_version": params["tool_version"],
               "os_info": os_info, "apt": apt, "envs": envs}
-    document = sbom.build_sbom(spec_version=params["spec_version"], **common)
-    previous_sbom = sbom.read_json(params["sbom_path"]) if params["sbom_path"] else None
-    document, sbom_changed = sbom.finalise_sbom(document, previous_sbom, timestamp, f"urn:uuid:{uuid.uuid4()}")
+    document = manifest_documents.build_sbom(spec_version=params["spec_version"], **common)
+    previous_sbom = tree_readers.read_json(params["sbom_path"]) if params["sbom_path"] else None
+    document, sbom_changed = manifest_documents.finalise_sbom(
+        document, previous_sbom, timestamp, f"urn:uuid:{uuid.uuid4()}")
 
-    manifest = sbom.build_manifest(stack=params["stack"], key_packages=params["key_packages"],
-                                   sbom_path=params["sbom_path"], sbom=document, **common)
-    previous_manifest = sbom.read_json(params["manifest_path"]) if params["manifest_path"] else None
-    manifest, manifest_changed = sbom.finalise_manifest(manifest, document, previous_manifest, timestamp)
+    manifest = manifest_documents.build_manifest(stack=params["stack"], key_packages=params["key_packages"],
+                                                 sbom_path=params["sbom_path"], sbom=document, **common)
+    previous_manifest = tree_readers.read_json(params["manifest_path"]) if params["manifest_path"] else None
+    manifest, manifest_changed = manifest_documents.finalise_manifest(manifest, document, previous_manifest, timestamp)
 
     module.exit_json(
         changed=False,

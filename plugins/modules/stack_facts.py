@@ -41,21 +41,14 @@ options:
       - Path of the C(dpkg-query) binary. By default it is looked up on C(PATH); without it no package is
         known and the package-based entries are null.
     type: path
-attributes:
-  check_mode:
-    description: Can run in check mode and return the same facts.
-    support: full
-  diff_mode:
-    description: Makes no changes, so there is no diff.
-    support: none
-  facts:
-    description: Returns facts under C(ansible_facts).
-    support: full
+extends_documentation_fragment:
+  - mlinabox.stack.attributes.facts
 notes:
   - Only installed packages count (dpkg status C(ii)); held packages (C(hi)) count and are marked C(held).
 seealso:
   - module: mlinabox.stack.gpu_facts
   - module: mlinabox.stack.compat_check
+  - module: mlinabox.stack.manifest_info
 """
 
 EXAMPLES = r"""

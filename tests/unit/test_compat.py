@@ -1,7 +1,8 @@
 # Copyright: (c) 2026, ML in a Box developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The compatibility matrix: every rule with passing and failing cases, the warnings, the helpers."""
+"""The compatibility checks (compat.py) against the matrix (compat_matrix.py): every rule with passing and failing
+cases, the warnings, the helpers, and the tables' own consistency and citations."""
 
 from __future__ import annotations
 
@@ -10,9 +11,8 @@ import re
 from pathlib import Path
 
 import pytest
-from ansible_collections.mlinabox.stack.plugins.module_utils import compat
+from ansible_collections.mlinabox.stack.plugins.module_utils import compat, compat_matrix
 from ansible_collections.mlinabox.stack.plugins.module_utils.compat import (
-    MATRIX,
     architecture_for_cc,
     check_plan,
     cuda_from_variant,
@@ -23,6 +23,7 @@ from ansible_collections.mlinabox.stack.plugins.module_utils.compat import (
     nvidia_repo_distro,
     nvidia_repo_path,
 )
+from ansible_collections.mlinabox.stack.plugins.module_utils.compat_matrix import MATRIX
 
 TODAY = datetime.date(2026, 11, 26)
 
@@ -775,12 +776,12 @@ def test_unverified_entries_are_marked_in_the_source():
 
 
 def test_every_table_cites_its_source():
-    doc = compat.__doc__
+    doc = compat_matrix.__doc__
     assert "Its source is shared/FACTS.md" not in doc
     assert "checked 2026-12-04" in doc
     for table in MATRIX:
         assert f"- {table}:" in doc, table
-    source = Path(compat.__file__).read_text()
+    source = Path(compat_matrix.__file__).read_text()
     for url in (
         "https://docs.nvidia.com/cuda/cuda-toolkit-release-notes/index.html",
         "https://docs.nvidia.com/deploy/cuda-compatibility/minor-version-compatibility.html",

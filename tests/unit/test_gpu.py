@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 
 import pytest
-from ansible_collections.mlinabox.stack.plugins.module_utils.compat import ARCHITECTURES
+from ansible_collections.mlinabox.stack.plugins.module_utils.compat_matrix import ARCHITECTURES
 from ansible_collections.mlinabox.stack.plugins.module_utils.gpu import (
     DEVICE_ID_RANGES,
     KNOWN_DEVICES,

@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from ansible_collections.mlinabox.stack.plugins.module_utils.compat import MATRIX, check_plan
+from ansible_collections.mlinabox.stack.plugins.module_utils.compat import check_plan
+from ansible_collections.mlinabox.stack.plugins.module_utils.compat_matrix import MATRIX
 
 TODAY = datetime.date(2026, 12, 4)
 

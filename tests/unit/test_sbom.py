@@ -1,9 +1,10 @@
 # Copyright: (c) 2026, ML in a Box developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""manifest_info and plugins/module_utils/sbom.py: parsers, licence normalisation, package URLs, the
-manifest and the SBOM built from a recorded Debian 12 tree, validated against the vendored CycloneDX
-schema, and the timestamp handling that keeps a second run unchanged."""
+"""manifest_info and the module_utils it builds on: licences.py (parsers, licence normalisation, rules),
+package_urls.py, tree_readers.py (a recorded Debian 12 tree's apt licences and Python environments) and
+manifest_documents.py (the manifest and the SBOM, validated against the vendored CycloneDX schema, and the
+timestamp handling that keeps a second run unchanged)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from ansible_collections.mlinabox.stack.plugins.module_utils import binaries, sbom, stack
+from ansible_collections.mlinabox.stack.plugins.module_utils import (
+    binaries,
+    licences,
+    manifest_documents,
+    package_urls,
+    stack,
+    tree_readers,
+)
 from ansible_collections.mlinabox.stack.plugins.module_utils import dpkg as dpkg_db
 from ansible_collections.mlinabox.stack.plugins.modules import manifest_info
 
@@ -75,7 +83,7 @@ def test_the_listing_also_feeds_stack_facts_parser():
 ])
 def test_parse_copyright_of_recorded_dep5_files(package, expected):
     text = (ROOT / "usr/share/doc" / package / "copyright").read_text()
-    names = sbom.parse_copyright(text)
+    names = licences.parse_copyright(text)
     if expected is None:
         assert "GPL-2 with Linux-syscall-note exception" in names and "LGPL-2.1+" in names
     else:
@@ -84,9 +92,9 @@ def test_parse_copyright_of_recorded_dep5_files(package, expected):
 
 
 def test_parse_copyright_refuses_a_file_that_is_not_machine_readable():
-    assert sbom.parse_copyright((ROOT / "usr/share/doc/python3.11/copyright").read_text()) is None
-    assert sbom.parse_copyright(None) is None
-    assert sbom.parse_copyright("") is None
+    assert licences.parse_copyright((ROOT / "usr/share/doc/python3.11/copyright").read_text()) is None
+    assert licences.parse_copyright(None) is None
+    assert licences.parse_copyright("") is None
 
 
 def test_parse_copyright_ignores_standalone_licence_paragraphs():
@@ -98,22 +106,22 @@ def test_parse_copyright_ignores_standalone_licence_paragraphs():
         "License: GPL-2+\n This program is free software...\n\n"
         "License: Apache-2.0\n Only the text of a licence no Files paragraph uses.\n"
     )
-    assert sbom.parse_copyright(text) == ["GPL-2+", "Expat"]
+    assert licences.parse_copyright(text) == ["GPL-2+", "Expat"]
 
 
 def test_parse_python_metadata_of_recorded_wheels():
     site = ROOT / "opt/mlbox/envs/base/lib/python3.11/site-packages"
-    six = sbom.parse_python_metadata((site / "six-1.17.0.dist-info/METADATA").read_text())
+    six = tree_readers.parse_python_metadata((site / "six-1.17.0.dist-info/METADATA").read_text())
     assert (six["name"], six["version"], six["license"]) == ("six", "1.17.0", "MIT")
     assert "License :: OSI Approved :: MIT License" in six["classifiers"]
-    regex = sbom.parse_python_metadata(
+    regex = tree_readers.parse_python_metadata(
         (ROOT / "opt/mlbox/envs/torch/lib/python3.11/site-packages/regex-2026.11.19.dist-info/METADATA").read_text())
     assert regex["license_expression"] == "Apache-2.0 AND CNRI-Python"
 
 
 def test_parse_freeze():
     text = "six==1.17.0\nScikit_Learn==1.9.1  # comment\ntorch @ https://example.invalid/torch.whl\n\n"
-    assert sbom.parse_freeze(text) == {"six": "1.17.0", "scikit-learn": "1.9.1"}
+    assert tree_readers.parse_freeze(text) == {"six": "1.17.0", "scikit-learn": "1.9.1"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -148,7 +156,7 @@ def test_parse_freeze():
     ("BSD-4-clause-UC", None),
 ])
 def test_debian_term_to_spdx(term, spdx):
-    assert sbom.debian_term_to_spdx(term) == spdx
+    assert licences.debian_term_to_spdx(term) == spdx
 
 
 @pytest.mark.parametrize(("text", "spdx"), [
@@ -160,20 +168,20 @@ def test_debian_term_to_spdx(term, spdx):
     ("", None),
 ])
 def test_debian_licence_to_spdx(text, spdx):
-    assert sbom.debian_licence_to_spdx(text) == spdx
+    assert licences.debian_licence_to_spdx(text) == spdx
 
 
 def test_licences_from_debian():
-    assert sbom.licences_from_debian(["Zlib"]) == [{"license": {"id": "Zlib"}}]
-    assert sbom.licences_from_debian(["GPL-3+", "GPL-3+ and ISC", "Expat"]) == [
+    assert licences.licences_from_debian(["Zlib"]) == [{"license": {"id": "Zlib"}}]
+    assert licences.licences_from_debian(["GPL-3+", "GPL-3+ and ISC", "Expat"]) == [
         {"expression": "GPL-3.0-or-later AND (GPL-3.0-or-later AND ISC) AND MIT"}]
-    assert sbom.licences_from_debian(["GPL-2+", "public-domain", "GPL-3+ and ISC"]) == [
+    assert licences.licences_from_debian(["GPL-2+", "public-domain", "GPL-3+ and ISC"]) == [
         {"license": {"id": "GPL-2.0-or-later"}},
         {"license": {"name": "public-domain"}},
         {"license": {"name": "GPL-3+ and ISC"}},
     ]
-    assert sbom.licences_from_debian(["Expat", "MIT"]) == [{"license": {"id": "MIT"}}]
-    assert sbom.licences_from_debian([]) == []
+    assert licences.licences_from_debian(["Expat", "MIT"]) == [{"license": {"id": "MIT"}}]
+    assert licences.licences_from_debian([]) == []
 
 
 @pytest.mark.parametrize(("meta", "choice"), [
@@ -192,39 +200,40 @@ def test_licences_from_debian():
     ({}, []),
 ])
 def test_licences_from_python(meta, choice):
-    assert sbom.licences_from_python(meta) == choice
+    assert licences.licences_from_python(meta) == choice
 
 
 def test_licence_display():
-    assert sbom.licence_display([{"license": {"id": "MIT"}}, {"license": {"name": "public-domain"}}]) == \
+    assert licences.licence_display([{"license": {"id": "MIT"}}, {"license": {"name": "public-domain"}}]) == \
         "MIT, public-domain"
-    assert sbom.licence_display([{"expression": "MIT OR Apache-2.0"}]) == "MIT OR Apache-2.0"
-    assert sbom.licence_display([]) == ""
+    assert licences.licence_display([{"expression": "MIT OR Apache-2.0"}]) == "MIT OR Apache-2.0"
+    assert licences.licence_display([]) == ""
 
 
 def test_every_spdx_identifier_the_code_can_emit_is_in_the_spdx_list():
     valid = validate_cyclonedx.spdx_ids()
-    emitted = set(sbom._SPDX_IDS) | set(sbom._DEBIAN_SHORT_NAMES.values()) | set(sbom._CLASSIFIERS.values())
-    emitted |= set(sbom._LICENSE_TEXT_ALIASES.values()) | set(sbom.SPDX_EXCEPTIONS)
-    for family, versions in sbom._GNU_VERSIONS.items():
+    emitted = set(licences._SPDX_IDS) | set(licences._DEBIAN_SHORT_NAMES.values())
+    emitted |= set(licences._CLASSIFIERS.values())
+    emitted |= set(licences._LICENSE_TEXT_ALIASES.values()) | set(licences.SPDX_EXCEPTIONS)
+    for family, versions in licences._GNU_VERSIONS.items():
         for version in versions:
-            emitted |= {sbom.debian_term_to_spdx(f"{family}-{version}{plus}") for plus in ("", "+")}
+            emitted |= {licences.debian_term_to_spdx(f"{family}-{version}{plus}") for plus in ("", "+")}
     assert emitted <= valid, sorted(emitted - valid)
 
 
 def test_rules_first_match_wins_and_errors_name_the_item():
-    rules = sbom.compile_rules(RULES)
-    cudnn = sbom.rule_licences("libcudnn9-cuda-12", rules)
+    rules = licences.compile_rules(RULES)
+    cudnn = licences.rule_licences("libcudnn9-cuda-12", rules)
     assert cudnn[0]["license"]["name"] == "NVIDIA cuDNN Software License Agreement"
-    assert sbom.rule_licences("cuda-toolkit-12-8", rules)[0]["license"]["url"].endswith("/cuda/eula/index.html")
-    assert sbom.rule_licences("cuda-drivers-580", rules) == []
-    assert sbom.rule_licences("nvidia-container-toolkit-base", rules) == [{"license": {"id": "Apache-2.0"}}]
-    with pytest.raises(sbom.RuleError, match="item 0 has no 'packages'"):
-        sbom.compile_rules([{"id": "MIT"}])
-    with pytest.raises(sbom.RuleError, match=r"item 1 \(x\) needs exactly one of id, name or expression"):
-        sbom.compile_rules([{"packages": "a", "id": "MIT"}, {"packages": "x", "id": "MIT", "name": "M"}])
-    with pytest.raises(sbom.RuleError, match="not a valid regular expression"):
-        sbom.compile_rules([{"packages": "lib(", "id": "MIT"}])
+    assert licences.rule_licences("cuda-toolkit-12-8", rules)[0]["license"]["url"].endswith("/cuda/eula/index.html")
+    assert licences.rule_licences("cuda-drivers-580", rules) == []
+    assert licences.rule_licences("nvidia-container-toolkit-base", rules) == [{"license": {"id": "Apache-2.0"}}]
+    with pytest.raises(licences.RuleError, match="item 0 has no 'packages'"):
+        licences.compile_rules([{"id": "MIT"}])
+    with pytest.raises(licences.RuleError, match=r"item 1 \(x\) needs exactly one of id, name or expression"):
+        licences.compile_rules([{"packages": "a", "id": "MIT"}, {"packages": "x", "id": "MIT", "name": "M"}])
+    with pytest.raises(licences.RuleError, match="not a valid regular expression"):
+        licences.compile_rules([{"packages": "lib(", "id": "MIT"}])
 
 
 # --------------------------------------------------------------------------------------------
@@ -233,16 +242,16 @@ def test_rules_first_match_wins_and_errors_name_the_item():
 
 
 def test_package_urls():
-    assert sbom.deb_purl("bash", "5.2.15-2+b13", "amd64", "debian", "debian-12") == \
+    assert package_urls.deb_purl("bash", "5.2.15-2+b13", "amd64", "debian", "debian-12") == \
         "pkg:deb/debian/bash@5.2.15-2%2Bb13?arch=amd64&distro=debian-12"
-    assert sbom.deb_purl("bsdutils", "1:2.38.1-5+deb12u3", "amd64", "debian", "debian-12") == \
+    assert package_urls.deb_purl("bsdutils", "1:2.38.1-5+deb12u3", "amd64", "debian", "debian-12") == \
         "pkg:deb/debian/bsdutils@1%3A2.38.1-5%2Bdeb12u3?arch=amd64&distro=debian-12"
-    assert sbom.deb_purl("g++", "4:12.2.0-3", "amd64", "ubuntu", "ubuntu-24.04") == \
+    assert package_urls.deb_purl("g++", "4:12.2.0-3", "amd64", "ubuntu", "ubuntu-24.04") == \
         "pkg:deb/ubuntu/g%2B%2B@4%3A12.2.0-3?arch=amd64&distro=ubuntu-24.04"
-    assert sbom.pypi_purl("Scikit_Learn", "1.9.1") == "pkg:pypi/scikit-learn@1.9.1"
-    assert sbom.pypi_purl("zope.interface", "7.2") == "pkg:pypi/zope.interface@7.2"
-    assert sbom.pypi_purl("torch", "2.13.0+cpu") == "pkg:pypi/torch@2.13.0%2Bcpu"
-    assert sbom.conda_purl("numpy", "1.21.2") == "pkg:conda/numpy@1.21.2"
+    assert package_urls.pypi_purl("Scikit_Learn", "1.9.1") == "pkg:pypi/scikit-learn@1.9.1"
+    assert package_urls.pypi_purl("zope.interface", "7.2") == "pkg:pypi/zope.interface@7.2"
+    assert package_urls.pypi_purl("torch", "2.13.0+cpu") == "pkg:pypi/torch@2.13.0%2Bcpu"
+    assert package_urls.conda_purl("numpy", "1.21.2") == "pkg:conda/numpy@1.21.2"
 
 
 # --------------------------------------------------------------------------------------------
@@ -270,19 +279,19 @@ def stack_of(root: Path) -> dict:
 
 
 def test_apt_licences_dep5_first_then_rules():
-    packages = sbom.apt_licences(str(ROOT), dpkg_db.installed_list(LISTING + VENDOR_LINES),
-                                 sbom.compile_rules(RULES))
+    packages = tree_readers.apt_licences(str(ROOT), dpkg_db.installed_list(LISTING + VENDOR_LINES),
+                                         licences.compile_rules(RULES))
     by_name = {package["name"]: package for package in packages}
     assert by_name["zlib1g"]["licences"] == [{"license": {"id": "Zlib"}}]
     assert by_name["zlib1g"]["licence_source"] == "dep5"
     assert by_name["coreutils"]["licence_source"] == "dep5"  # the MIT rule never applies
-    assert "GPL-3.0-or-later" in sbom.licence_display(by_name["coreutils"]["licences"])
+    assert "GPL-3.0-or-later" in licences.licence_display(by_name["coreutils"]["licences"])
     assert by_name["libcudnn9-cuda-12"]["licence_source"] == "rule"
     assert by_name["python3.11"]["licences"] == [] and by_name["python3.11"]["licence_source"] is None
 
 
 def test_read_envs_and_freeze_mismatches():
-    envs = sbom.read_envs(str(ROOT), stack_of(ROOT)["python_envs"])
+    envs = tree_readers.read_envs(str(ROOT), stack_of(ROOT)["python_envs"])
     assert sorted(envs) == ["base", "legacy", "torch"]
     base = envs["base"]["packages"]
     assert base["six"]["version"] == "1.17.0" and base["six"]["licences"] == [{"license": {"id": "MIT"}}]
@@ -293,17 +302,18 @@ def test_read_envs_and_freeze_mismatches():
                                "licences": [{"license": {"id": "BSD-3-Clause"}}], "kind": "conda"}
     assert envs["torch"]["freeze"] is None
     assert envs["base"]["user_packages"] is None  # the recorded tree has no user-packages hook
-    assert sbom.freeze_mismatches(envs) == ["base: .mlbox-freeze.txt has six==1.16.0, the installed metadata 1.17.0"]
+    assert tree_readers.freeze_mismatches(envs) == [
+        "base: .mlbox-freeze.txt has six==1.16.0, the installed metadata 1.17.0"]
 
 
 def test_user_packages_dir_only_where_the_hook_is(tmp_path):
     site = tmp_path / "env" / "lib" / "python3.11" / "site-packages"
     site.mkdir(parents=True)
-    assert sbom.user_packages_dir(str(tmp_path / "env"), "base") is None
+    assert tree_readers.user_packages_dir(str(tmp_path / "env"), "base") is None
     (site / "_mlbox_user_site.py").write_text("")  # the module alone is not the hook
-    assert sbom.user_packages_dir(str(tmp_path / "env"), "base") is None
-    (site / sbom.USER_SITE_HOOK).write_text("import _mlbox_user_site\n")
-    assert sbom.user_packages_dir(str(tmp_path / "env"), "base") == "~/.local/share/mlbox/envs/base"
+    assert tree_readers.user_packages_dir(str(tmp_path / "env"), "base") is None
+    (site / tree_readers.USER_SITE_HOOK).write_text("import _mlbox_user_site\n")
+    assert tree_readers.user_packages_dir(str(tmp_path / "env"), "base") == "~/.local/share/mlbox/envs/base"
 
 
 @pytest.fixture
@@ -416,12 +426,12 @@ def test_second_run_keeps_the_timestamps(run_module, dpkg, tree, tmp_path):
 def test_finalise_keeps_previous_values_only_for_equal_content():
     document = {"serialNumber": None, "metadata": {"timestamp": None}, "components": [1]}
     previous = {"serialNumber": "urn:uuid:1", "metadata": {"timestamp": "T0"}, "components": [1]}
-    kept, changed = sbom.finalise_sbom(json.loads(json.dumps(document)), previous, "T1", "urn:uuid:2")
+    kept, changed = manifest_documents.finalise_sbom(json.loads(json.dumps(document)), previous, "T1", "urn:uuid:2")
     assert (kept["serialNumber"], kept["metadata"]["timestamp"], changed) == ("urn:uuid:1", "T0", False)
     previous["components"] = [2]
-    new, changed = sbom.finalise_sbom(json.loads(json.dumps(document)), previous, "T1", "urn:uuid:2")
+    new, changed = manifest_documents.finalise_sbom(json.loads(json.dumps(document)), previous, "T1", "urn:uuid:2")
     assert (new["serialNumber"], new["metadata"]["timestamp"], changed) == ("urn:uuid:2", "T1", True)
-    new, changed = sbom.finalise_sbom(json.loads(json.dumps(document)), None, "T1", "urn:uuid:3")
+    new, changed = manifest_documents.finalise_sbom(json.loads(json.dumps(document)), None, "T1", "urn:uuid:3")
     assert changed is True
 
 
