@@ -18,12 +18,19 @@ ACNG_LOG = "/var/log/apt-cacher-ng/apt-cacher.log"
 
 
 def apt_counts():
-    counts = defaultdict(lambda: {"I": 0, "O": 0})
+    """Per .deb file: transfers in (I) and out (O), bytes fetched (I_bytes), and its size (the largest O line)."""
+    counts = defaultdict(lambda: {"I": 0, "O": 0, "I_bytes": 0, "size": 0})
     with open(ACNG_LOG, encoding="utf-8", errors="replace") as log:
         for line in log:
             fields = line.rstrip("\n").split("|")
-            if len(fields) >= 5 and fields[1] in ("I", "O"):
-                counts[fields[4]][fields[1]] += 1
+            if len(fields) < 5 or fields[1] not in ("I", "O") or not fields[2].isdigit():
+                continue
+            count = counts[fields[4]]
+            count[fields[1]] += 1
+            if fields[1] == "I":
+                count["I_bytes"] += int(fields[2])
+            else:
+                count["size"] = max(count["size"], int(fields[2]))
     return {path: count for path, count in counts.items() if path.endswith(".deb")}
 
 
