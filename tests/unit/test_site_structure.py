@@ -1,0 +1,65 @@
+# Copyright: (c) 2026, ML in a Box developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The shape site.yml relies on for a cheap rerun: a component switched off costs the one task that includes its
+steps, and the roles whose checks site.yml's checks already ran are imported at their apply entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[2]
+SITE = yaml.safe_load((REPO / "playbooks" / "site.yml").read_text())
+CHECKS = yaml.safe_load((REPO / "playbooks" / "tasks" / "checks.yml").read_text())
+
+
+def component_imports():
+    """{role: tasks_from} of the ML play's component imports (the ones with a switch)."""
+    play = next(play for play in SITE if play["name"] == "ML in a Box")
+    imports = {}
+    for task in play["tasks"]:
+        spec = task.get("ansible.builtin.import_role")
+        if spec and str(task.get("when", "")).startswith("mlbox_install_"):
+            imports[spec["name"].split(".")[-1]] = spec.get("tasks_from", "main.yml")
+    return imports
+
+
+def checked_in_checks():
+    task = next(task for task in CHECKS if task["name"].startswith("Check the inputs of the other components"))
+    return task["loop"]
+
+
+def test_every_switched_component_is_imported():
+    assert sorted(component_imports()) == sorted(
+        ["nvidia_driver", "cuda", "cudnn", "docker", "nvidia_docker", "python_stack", "rapids", "h2o", "desktop_apps",
+         "manifest"])
+
+
+def test_roles_checked_in_checks_are_imported_at_apply():
+    imports = component_imports()
+    for role in checked_in_checks():
+        assert imports[role] == "apply.yml", f"{role}: site.yml would run its checks a second time"
+    for role, entry in imports.items():
+        if role not in checked_in_checks():
+            assert entry == "main.yml", f"{role}: its checks run nowhere else in site.yml"
+
+
+@pytest.mark.parametrize("role", sorted(component_imports()))
+def test_a_switched_off_component_costs_one_task(role):
+    entry = component_imports()[role]
+    tasks = yaml.safe_load((REPO / "roles" / role / "tasks" / entry).read_text())
+    assert len(tasks) == 1, f"{role}/tasks/{entry} has {len(tasks)} tasks: each is skipped one by one when off"
+    include = tasks[0]["ansible.builtin.include_tasks"]
+    assert include == "steps.yml" and "always" in tasks[0]["tags"] and role in tasks[0]["tags"]
+
+
+@pytest.mark.parametrize("role", ["docker", "nvidia_docker", "python_stack", "h2o", "desktop_apps", "manifest"])
+def test_main_is_preflight_then_apply_with_one_argument_spec(role):
+    main = yaml.safe_load((REPO / "roles" / role / "tasks" / "main.yml").read_text())
+    assert [task["ansible.builtin.import_tasks"] for task in main] == ["preflight.yml", "apply.yml"]
+    specs = yaml.safe_load((REPO / "roles" / role / "meta" / "argument_specs.yml").read_text())["argument_specs"]
+    assert specs["preflight"]["options"] == specs["apply"]["options"] == specs["main"]["options"]
