@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections import Counter
 
 from ansible_collections.mlinabox.stack.plugins.module_utils.licences import licence_display
 from ansible_collections.mlinabox.stack.plugins.module_utils.package_urls import conda_purl, deb_purl, pypi_purl
@@ -195,13 +196,6 @@ def build_components(stack, apt, envs, key_packages, os_info):
     return rows, missing
 
 
-def _apt_keys(apt):
-    counts = {}
-    for package in apt:
-        counts[package["name"]] = counts.get(package["name"], 0) + 1
-    return ["{}:{}".format(p["name"], p["arch"]) if counts[p["name"]] > 1 else p["name"] for p in apt]
-
-
 def os_info_from_release(release, debian_version=None, architecture=None):
     version = release.get("VERSION_ID", "")
     if release.get("ID") == "debian" and debian_version and re.match(r"^\d+(\.\d+)*$", debian_version.strip()):
@@ -291,8 +285,11 @@ def build_sbom(*, host, profile, tool_version, os_info, apt, envs, spec_version=
 def build_manifest(*, host, profile, tool_version, os_info, stack, apt, envs, key_packages, sbom_path, sbom):
     """The plain-JSON manifest, with 'generated' left None (see finalise)."""
     rows, missing = build_components(stack, apt, envs, key_packages, os_info)
+    # A package installed for several architectures is keyed name:arch, any other by its name.
+    name_counts = Counter(package["name"] for package in apt)
     apt_packages = {}
-    for key, package in zip(_apt_keys(apt), apt):
+    for package in apt:
+        key = package["name"] if name_counts[package["name"]] == 1 else f"{package['name']}:{package['arch']}"
         apt_packages[key] = {
             "version": package["version"],
             "arch": package["arch"],

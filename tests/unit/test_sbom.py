@@ -468,3 +468,13 @@ def test_freeze_mismatch_is_a_warning(run_module, dpkg, tree, tmp_path, warnings
     result = run_module(manifest_info.main, module_args(tree, tmp_path))
     assert result["freeze_mismatches"] == ["base: .mlbox-freeze.txt has six==1.16.0, the installed metadata 1.17.0"]
     assert any("freeze file out of date" in warning for warning in warnings_of(result))
+
+
+def test_manifest_keys_a_multiarch_package_by_architecture(run_module, fake_commands, monkeypatch, tree, tmp_path):
+    monkeypatch.setattr(binaries.os.path, "isfile", lambda path: True)
+    monkeypatch.setattr(binaries.os, "access", lambda path, mode: True)
+    multiarch = "libcuda1\t580.95.05-1\tii \tamd64\t\nlibcuda1\t580.95.05-1\tii \ti386\t\n"
+    fake_commands.add(lambda args: args[0] == "/usr/bin/dpkg-query", (0, LISTING + VENDOR_LINES + multiarch, ""))
+    packages = run_module(manifest_info.main, module_args(tree, tmp_path))["manifest"]["apt_packages"]
+    assert packages["libcuda1:amd64"]["arch"] == "amd64" and packages["libcuda1:i386"]["arch"] == "i386"
+    assert "libcuda1" not in packages and packages["bash"]["version"] == "5.2.15-2+b13"
