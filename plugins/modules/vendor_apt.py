@@ -271,6 +271,7 @@ from ansible_collections.mlinabox.stack.plugins.module_utils.apt_state import (
     via_apt_cache,
 )
 from ansible_collections.mlinabox.stack.plugins.module_utils.binaries import C_LOCALE
+from ansible_collections.mlinabox.stack.plugins.module_utils.files import replace_file
 
 
 def source_text(repo, keyring):
@@ -615,11 +616,7 @@ class VendorApt:
             parent = os.path.dirname(path)
             if not os.path.isdir(parent):
                 os.makedirs(parent, 0o755)
-            fd, scratch = tempfile.mkstemp(dir=parent, prefix=".mlbox-")
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.chmod(scratch, mode)
-            os.rename(scratch, path)
+            replace_file(path, data, mode)
         return True
 
     @staticmethod
