@@ -7,6 +7,7 @@ steps, and the roles whose checks site.yml's checks already ran are imported at 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -57,9 +58,36 @@ def test_a_switched_off_component_costs_one_task(role):
     assert include == "steps.yml" and "always" in tasks[0]["tags"] and role in tasks[0]["tags"]
 
 
-@pytest.mark.parametrize("role", ["docker", "nvidia_docker", "python_stack", "h2o", "desktop_apps", "manifest"])
+def test_preflight_checks_once():
+    play = next(play for play in SITE if play["name"] == "ML in a Box")
+    task = next(task for task in play["tasks"] if task.get("ansible.builtin.import_role", {}).get("name", "").endswith(
+        ".preflight"))
+    assert task["ansible.builtin.import_role"]["tasks_from"] == "apply.yml"
+    check = next(task for task in CHECKS if task.get("ansible.builtin.import_role", {}).get("name", "").endswith(
+        ".preflight"))
+    assert check["ansible.builtin.import_role"]["tasks_from"] == "preflight.yml"
+
+
+@pytest.mark.parametrize("role", ["preflight", "docker", "nvidia_docker", "python_stack", "h2o", "desktop_apps",
+                                  "manifest"])
 def test_main_is_preflight_then_apply_with_one_argument_spec(role):
     main = yaml.safe_load((REPO / "roles" / role / "tasks" / "main.yml").read_text())
     assert [task["ansible.builtin.import_tasks"] for task in main] == ["preflight.yml", "apply.yml"]
     specs = yaml.safe_load((REPO / "roles" / role / "meta" / "argument_specs.yml").read_text())["argument_specs"]
     assert specs["preflight"]["options"] == specs["apply"]["options"] == specs["main"]["options"]
+
+
+ROLES = sorted(path.name for path in (REPO / "roles").iterdir() if (path / "tasks").is_dir())
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_no_role_reads_another_roles_internal_variables(role):
+    """A role reaches another only through its declared entry points and public variables (<role>_*), never
+    through the other's internal __<role>_* ones."""
+    others = "|".join(re.escape(other) for other in ROLES if other != role)
+    pattern = re.compile(rf"\b__({others})_[a-z0-9_]+")
+    found = []
+    for path in sorted((REPO / "roles" / role).rglob("*")):
+        if path.suffix in (".yml", ".j2") and path.is_file():
+            found += [f"{path.relative_to(REPO)}: {match.group(0)}" for match in pattern.finditer(path.read_text())]
+    assert not found, found
