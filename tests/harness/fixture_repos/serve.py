@@ -4,8 +4,12 @@
     serve.py stop   [--out DIR]              stop the server this tool started
     serve.py status [--out DIR]              exit 0 serving, 3 not running, 1 running but not answering
 
-The server is `python3 -m http.server --bind 127.0.0.1` on <out>/www, the tree build.py writes;
-its pid file and log are <out>/run/server.pid and <out>/run/server.log. The port defaults to the one
+The server is this file's `_serve` command on 127.0.0.1, serving <out>/www, the tree build.py writes:
+http.server's file handler, threaded, speaking HTTP/1.1 with keep-alive and a listen backlog of 128, so
+that apt-cacher-ng and several Molecule scenarios fetching at once are served without queueing behind
+a full backlog. `python3 -m http.server` (HTTP/1.0, a backlog of 5) was the server once, in a full run,
+when apt-cacher-ng answered 503 "Connection closed, check DlMaxRetries" for one fixture package.
+Its pid file and log are <out>/run/server.pid and <out>/run/server.log. The port defaults to the one
 the tree was built for (build-info.json), because repository URLs inside packages carry it.
 Readiness is checked by fetching keys/test-archive.fingerprint and comparing it with the local copy.
 Standard library only.
@@ -14,6 +18,8 @@ Standard library only.
 from __future__ import annotations
 
 import argparse
+import functools
+import http.server
 import json
 import os
 import signal
@@ -31,6 +37,24 @@ HOST = "127.0.0.1"
 PROBE = "keys/test-archive.fingerprint"
 READY_TIMEOUT = 10.0
 STOP_TIMEOUT = 5.0
+IDLE_TIMEOUT = 60  # seconds a kept-alive connection may stay idle before its thread lets it go
+
+
+class Handler(http.server.SimpleHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive: every file answer carries Content-Length
+    timeout = IDLE_TIMEOUT
+
+
+class ThreadingServer(http.server.ThreadingHTTPServer):
+    request_queue_size = 128
+    daemon_threads = True
+
+
+def serve(directory: Path, port: int) -> None:
+    handler = functools.partial(Handler, directory=str(directory))
+    with ThreadingServer((HOST, port), handler) as httpd:
+        print(f"serving {directory} at http://{HOST}:{port}/", flush=True)
+        httpd.serve_forever()
 
 
 class Server:
@@ -56,7 +80,7 @@ class Server:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except (OSError, ValueError, IndexError):
             return None
-        if b"http.server" in cmdline and str(self.www).encode() in cmdline:
+        if b"_serve" in cmdline and str(self.www).encode() in cmdline:
             return pid
         return None
 
@@ -106,8 +130,8 @@ class Server:
         self.rundir.mkdir(parents=True, exist_ok=True)
         with open(self.logfile, "ab") as log:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "http.server", "--bind", HOST, "--directory", str(self.www),
-                 str(self.port)],
+                [sys.executable, str(Path(__file__).resolve()), "_serve", "--directory", str(self.www),
+                 "--port", str(self.port)],
                 stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
                 close_fds=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         self.pidfile.write_text(f"{proc.pid}\n")
@@ -173,10 +197,14 @@ class Server:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
-    parser.add_argument("command", choices=("start", "stop", "status", "restart"))
+    parser.add_argument("command", choices=("start", "stop", "status", "restart", "_serve"))
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"build output (default {DEFAULT_OUT})")
     parser.add_argument("--port", type=int, help="port (default: the one the tree was built for)")
+    parser.add_argument("--directory", type=Path, help=argparse.SUPPRESS)  # _serve only: what start passes
     args = parser.parse_args(argv)
+    if args.command == "_serve":  # the server process itself, started by `start`
+        serve(args.directory, args.port)
+        return 0
     server = Server(args.out.resolve(), args.port)
     if args.command == "restart":
         server.stop()
