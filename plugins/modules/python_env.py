@@ -287,30 +287,34 @@ class Env:
         return pe.pins(out), "uv"
 
 
+# The module's options, as DOCUMENTATION describes them.
+ARGUMENT_SPEC = {
+    "path": {"type": "path", "required": True},
+    "uv": {"type": "path", "required": True},
+    "spec": {"type": "dict", "required": True},
+    "python_request": {"type": "str", "default": ""},
+    "interpreter": {"type": "str", "default": ""},
+    "managed_python": {"type": "bool", "default": False},
+    "prompt": {"type": "str"},
+    "requirements": {"type": "list", "elements": "str", "default": []},
+    "lock": {"type": "str", "default": ""},
+    "uv_env": {"type": "dict", "default": {}},
+    "uv_secret_env": {"type": "dict", "default": {}, "no_log": True},
+    "index_args": {"type": "list", "elements": "str", "default": []},
+    "user_site": {"type": "str", "default": ""},
+    "kernel": {"type": "bool", "default": False},
+    "kernel_display_name": {"type": "str", "default": ""},
+    "kernels_dir": {"type": "path", "default": "/usr/local/share/jupyter/kernels"},
+    "ipykernel_hint": {"type": "str", "default": "ipykernel"},
+    "plan": {"type": "bool", "default": False},
+    "python_version": {"type": "str", "default": ""},
+    "platform": {"type": "str", "default": ""},
+}
+
+
 def main():
     module = AnsibleModule(
-        argument_spec={
-            "path": {"type": "path", "required": True},
-            "uv": {"type": "path", "required": True},
-            "spec": {"type": "dict", "required": True},
-            "python_request": {"type": "str", "default": ""},
-            "interpreter": {"type": "str", "default": ""},
-            "managed_python": {"type": "bool", "default": False},
-            "prompt": {"type": "str"},
-            "requirements": {"type": "list", "elements": "str", "default": []},
-            "lock": {"type": "str", "default": ""},
-            "uv_env": {"type": "dict", "default": {}},
-            "uv_secret_env": {"type": "dict", "default": {}, "no_log": True},
-            "index_args": {"type": "list", "elements": "str", "default": []},
-            "user_site": {"type": "str", "default": ""},
-            "kernel": {"type": "bool", "default": False},
-            "kernel_display_name": {"type": "str", "default": ""},
-            "kernels_dir": {"type": "path", "default": "/usr/local/share/jupyter/kernels"},
-            "ipykernel_hint": {"type": "str", "default": "ipykernel"},
-            "plan": {"type": "bool", "default": False},
-            "python_version": {"type": "str", "default": ""},
-            "platform": {"type": "str", "default": ""},
-        },
+        argument_spec=ARGUMENT_SPEC,
         required_if=[("plan", True, ("python_version", "platform"))],
         supports_check_mode=True,
     )

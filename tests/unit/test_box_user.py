@@ -77,10 +77,22 @@ def test_report_without_jupyterlab_or_user_packages(box):
     assert "JupyterLab:" not in text and "not enabled on this box" in text
 
 
+def test_report_skips_files_that_hold_no_json_object(box):
+    """A kernel spec, verify summary or info file that is broken or holds a list is read as nothing, not a crash."""
+    info, summary = box
+    summary.write_text("[1, 2]")
+    (Path(info["kernels_dir"]) / "pytorch" / "kernel.json").write_text('"argv"')
+    (Path(info["kernels_dir"]) / "base" / "kernel.json").write_text("{broken")
+    text = mlbox_info.report(info)
+    assert "Last verify: not run yet" in text
+    assert "Python 3 (base)" not in text and "PyTorch (CPU)" not in text
+    assert mlbox_info.read_object(str(summary)) == {} and mlbox_info.read_object("/nonexistent") == {}
+
+
 def test_manifest_option_prints_the_manifest(box, capsys, monkeypatch):
     info = box[0]
     Path(info["manifest"]).write_text("# Software included: box1\n")
-    monkeypatch.setattr(mlbox_info, "read_json", lambda path: info if path == mlbox_info.INFO else None)
+    monkeypatch.setattr(mlbox_info, "read_object", lambda path: info if path == mlbox_info.INFO else {})
     assert mlbox_info.main(["mlbox-info", "--manifest"]) == 0
     assert capsys.readouterr().out == "# Software included: box1\n"
     assert mlbox_info.main(["mlbox-info", "--bad"]) == 2

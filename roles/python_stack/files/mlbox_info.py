@@ -19,12 +19,14 @@ import sys
 INFO = "/etc/mlbox/info.json"
 
 
-def read_json(path):
+def read_object(path):
+    """The JSON object in the file at path; {} when the file is missing, unreadable or holds no object."""
     try:
         with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
+            data = json.load(handle)
     except (OSError, ValueError):
-        return None
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def python_version(env_dir):
@@ -47,8 +49,8 @@ def kernels(kernels_dir):
     except OSError:
         return found
     for name in names:
-        spec = read_json(os.path.join(kernels_dir, name, "kernel.json"))
-        if not isinstance(spec, dict) or not spec.get("argv"):
+        spec = read_object(os.path.join(kernels_dir, name, "kernel.json"))
+        if not spec.get("argv"):
             continue
         env_dir = os.path.dirname(os.path.dirname(spec["argv"][0]))
         found.setdefault(env_dir, []).append(spec.get("display_name") or name)
@@ -64,7 +66,7 @@ def environments(envs_dir):
 
 
 def verify_line(summary):
-    if not isinstance(summary, dict):
+    if not summary:
         return "not run yet (playbooks/verify.yml)"
     line = (f"{summary.get('time', '?')}: {summary.get('passed', '?')} passed, {summary.get('failed', '?')} failed, "
             f"{summary.get('skipped', '?')} skipped")
@@ -93,7 +95,7 @@ def report(info):
         port = jupyter["port"]
         lines += ["", f"JupyterLab: {jupyter['url']} (as {jupyter['user']}; token: ask the box's administrator)",
                   f"  from your computer: ssh -N -L {port}:127.0.0.1:{port} <you>@<this box>"]
-    lines += ["", "Last verify: " + verify_line(read_json(info.get("verify_summary", ""))),
+    lines += ["", "Last verify: " + verify_line(read_object(info.get("verify_summary", ""))),
               "Packages of your own: pip install <pkg> (or %pip install in a notebook) installs for you only,",
               "  into ~/.local/share/mlbox/envs/<environment>." if info.get("user_packages") else
               "  not enabled on this box (python_stack_user_packages).",
@@ -102,7 +104,7 @@ def report(info):
 
 
 def main(argv):
-    info = read_json(INFO) or {}
+    info = read_object(INFO)
     if argv[1:] == ["--manifest"]:
         try:
             with open(info.get("manifest", ""), encoding="utf-8") as handle:
