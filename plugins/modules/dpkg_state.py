@@ -8,12 +8,16 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: dpkg_state
-short_description: What dpkg knows of some packages (installed versions, holds, unfinished work)
+short_description: What dpkg knows of some packages (installed versions, holds, unfinished work), and apt's lists
 version_added: "0.2.0"
 description:
   - Reads dpkg's database through C(dpkg-query) and returns the packages that match O(patterns), the installed
     ones with their versions and holds, those removed with their configuration files left, and those whose
     installation or removal dpkg has not finished. Changes nothing, and runs the same in check mode.
+  - >-
+    It also says whether dpkg's journal holds unfinished work (RV(journal)) and whether apt has any package lists
+    (RV(apt_lists)). Without lists, as a fresh image from debootstrap or a cloud comes, check mode cannot judge an
+    install (C(No package matching)), and the roles leave it to the real run.
   - The roles read dpkg's state only through this module (one query and one parser, in
     C(plugins/module_utils/dpkg.py)).
 author:
@@ -32,6 +36,14 @@ options:
   dpkg_query:
     description: The dpkg-query program (tests point it elsewhere). Default, C(dpkg-query) on PATH.
     type: path
+  admin_dir:
+    description: dpkg's database directory, whose C(updates/) is its journal (tests point it elsewhere).
+    type: path
+    default: /var/lib/dpkg
+  lists_dir:
+    description: apt's package lists directory (tests point it elsewhere).
+    type: path
+    default: /var/lib/apt/lists
 """
 
 EXAMPLES = r"""
@@ -78,8 +90,21 @@ files:
   type: list
   elements: str
   returned: when O(files_of) is set
+journal:
+  description: The number of entries in dpkg's journal (C(updates/) under O(admin_dir)); more than 0 after a run
+    that dpkg did not finish, which C(dpkg --configure -a) completes.
+  type: int
+  returned: always
+apt_lists:
+  description: Whether O(lists_dir) holds any package list (C(*_Packages*)), that is, whether apt can judge an
+    install without an update first.
+  type: bool
+  returned: always
 """
 
+
+import glob
+import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mlinabox.stack.plugins.module_utils import dpkg
@@ -92,6 +117,8 @@ def main():
             "patterns": {"type": "list", "elements": "str", "default": []},
             "files_of": {"type": "str"},
             "dpkg_query": {"type": "path"},
+            "admin_dir": {"type": "path", "default": "/var/lib/dpkg"},
+            "lists_dir": {"type": "path", "default": "/var/lib/apt/lists"},
         },
         supports_check_mode=True,
     )
@@ -109,6 +136,10 @@ def main():
         if rc > 1:
             module.fail_json(msg=f"dpkg-query --listfiles failed (rc={rc}): {(err or out).strip()}")
         result["files"] = dpkg.parse_listfiles(out) if rc == 0 else []
+    updates = os.path.join(module.params["admin_dir"], "updates")
+    result["journal"] = len([name for name in os.listdir(updates) if os.path.isfile(os.path.join(updates, name))]
+                            ) if os.path.isdir(updates) else 0
+    result["apt_lists"] = bool(glob.glob(os.path.join(glob.escape(module.params["lists_dir"]), "*_Packages*")))
     module.exit_json(changed=False, **result)
 
 

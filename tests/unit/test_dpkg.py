@@ -124,3 +124,19 @@ def test_module_fails_when_dpkg_query_fails(tmp_path, run_module):
     broken.chmod(0o755)
     result = run_module(dpkg_state.main, {"dpkg_query": str(broken)})
     assert result["failed"] and "database is locked" in result["msg"]
+
+
+def test_module_reports_dpkgs_journal_and_apts_lists(dpkg_query, run_module, tmp_path):
+    admin, lists = tmp_path / "dpkg-admin", tmp_path / "apt-lists"
+    (admin / "updates").mkdir(parents=True)
+    lists.mkdir()
+    (lists / "deb.debian.org_debian_dists_bookworm_InRelease").write_text("")
+    args = {"dpkg_query": dpkg_query, "admin_dir": str(admin), "lists_dir": str(lists)}
+    result = run_module(dpkg_state.main, args, check_mode=True)
+    assert (result["journal"], result["apt_lists"]) == (0, False)  # a Release file alone is no package list
+    (admin / "updates" / "0001").write_text("")
+    (lists / "deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4").write_text("")
+    result = run_module(dpkg_state.main, args)
+    assert (result["journal"], result["apt_lists"]) == (1, True)
+    result = run_module(dpkg_state.main, {**args, "admin_dir": str(tmp_path / "none"), "lists_dir": str(tmp_path)})
+    assert (result["journal"], result["apt_lists"]) == (0, False)
