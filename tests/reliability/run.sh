@@ -19,8 +19,12 @@ start=$SECONDS
 # Containers of this run (rel-*, labelled) that a killed pytest could not remove.
 MLBOX_RELIABILITY_RUN="run-$$-$(date +%s)"
 export MLBOX_RELIABILITY_RUN
+# The fixture server is stopped at the end only if this run started it (another run may be using it).
+server_was_up=false
+python tests/harness/fixture_repos/serve.py status >/dev/null 2>&1 && server_was_up=true
 cleanup() {
   docker ps -aq --filter "label=mlbox.reliability.run=$MLBOX_RELIABILITY_RUN" | xargs -r docker rm -f >/dev/null 2>&1
+  "$server_was_up" || python tests/harness/fixture_repos/serve.py stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
