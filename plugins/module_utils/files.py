@@ -1,7 +1,8 @@
 # Copyright: (c) 2026, ML in a Box developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Writing a file on the host so that a reader sees the old content or the new, never a part of it."""
+"""Writing a file on the host so that a reader sees the old content or the new, never a part of it, and only
+when its content, mode or owner differ."""
 
 from __future__ import annotations
 
@@ -24,3 +25,21 @@ def replace_file(path, data, mode, owner=None):
         if os.path.exists(scratch):
             os.unlink(scratch)
         raise
+
+
+def ensure_file(path, data, mode, check_mode, owner=(0, 0)):
+    """Give `path` the bytes `data`, `mode` and `owner` (uid, gid), atomically, where any of them differ; True where
+    something changed (or, in check mode, would change)."""
+    try:
+        info = os.lstat(path)  # a link is replaced, never followed
+        with open(path, "rb") as handle:
+            same = handle.read() == data
+        same = (same and not os.path.islink(path) and (info.st_mode & 0o7777) == mode
+                and (info.st_uid, info.st_gid) == tuple(owner))
+    except OSError:
+        same = False
+    if same:
+        return False
+    if not check_mode:
+        replace_file(path, data, mode, owner=owner)
+    return True

@@ -16,7 +16,7 @@ import json
 import os
 import re
 
-from ansible_collections.mlinabox.stack.plugins.module_utils.files import replace_file
+from ansible_collections.mlinabox.stack.plugins.module_utils import files
 from ansible_collections.mlinabox.stack.plugins.module_utils.tree_readers import read_json
 
 SPEC = ".mlbox-spec.json"
@@ -106,19 +106,7 @@ def spec_text(spec):
 
 def ensure_file(path, content, mode, check_mode):
     """Write content to path (owner root, mode), atomically; True where anything changed."""
-    data = content.encode("utf-8")
-    try:
-        with open(path, "rb") as handle:
-            same = handle.read() == data
-        info = os.stat(path)
-        same = same and (info.st_mode & 0o7777) == mode and info.st_uid == 0 and info.st_gid == 0
-    except OSError:
-        same = False
-    if same:
-        return False
-    if not check_mode:
-        replace_file(path, data, mode, owner=(0, 0))
-    return True
+    return files.ensure_file(path, content.encode("utf-8"), mode, check_mode)
 
 
 def ensure_absent(path, check_mode):
