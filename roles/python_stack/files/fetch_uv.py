@@ -5,7 +5,7 @@
 
 Usage: fetch_uv.py DEST_DIR VERSION ARCH
 Environment: MLBOX_FETCH_UV_INDEX_URL (the simple index; empty or unset: PyPI's) and MLBOX_FETCH_UV_FIND_LINKS
-(wheelhouse directories, one a line). They come through the environment, never the command line, since an
+(wheelhouse directories, a JSON list). They come through the environment, never the command line, since an
 index URL may hold credentials (https://user:password@host/simple: sent as HTTP basic authentication).
 Finds the wheel uv-VERSION-py3-none-manylinux*_ARCH.whl in a wheelhouse directory or on the index (PEP 503:
 INDEX_URL/uv/), checks its sha256 against the index's (a wheel from the index without a hash is refused), and
@@ -20,6 +20,7 @@ import base64
 import glob
 import hashlib
 import html.parser
+import json
 import os
 import re
 import sys
@@ -112,7 +113,7 @@ def from_index(index, version, arch):
 def main():
     dest, version, arch = sys.argv[1:4]
     index = os.environ.get("MLBOX_FETCH_UV_INDEX_URL", "")
-    find_links = [line for line in os.environ.get("MLBOX_FETCH_UV_FIND_LINKS", "").splitlines() if line]
+    find_links = [path for path in json.loads(os.environ.get("MLBOX_FETCH_UV_FIND_LINKS") or "[]") if path]
     data, where = from_find_links(find_links, version, arch)
     if data is None:
         data, where = from_index(index, version, arch)
