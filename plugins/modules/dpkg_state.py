@@ -37,9 +37,10 @@ options:
     description: The dpkg-query program (tests point it elsewhere). Default, C(dpkg-query) on PATH.
     type: path
   admin_dir:
-    description: dpkg's database directory, whose C(updates/) is its journal (tests point it elsewhere).
+    description:
+      - dpkg's database directory, which C(dpkg-query) reads (C(--admindir)) and whose C(updates/) is dpkg's journal
+        (tests point it elsewhere). Default, dpkg's own (C(/var/lib/dpkg)).
     type: path
-    default: /var/lib/dpkg
   lists_dir:
     description: apt's package lists directory (tests point it elsewhere).
     type: path
@@ -117,7 +118,7 @@ def main():
             "patterns": {"type": "list", "elements": "str", "default": []},
             "files_of": {"type": "str"},
             "dpkg_query": {"type": "path"},
-            "admin_dir": {"type": "path", "default": "/var/lib/dpkg"},
+            "admin_dir": {"type": "path"},
             "lists_dir": {"type": "path", "default": "/var/lib/apt/lists"},
         },
         supports_check_mode=True,
@@ -126,17 +127,20 @@ def main():
     if binary is None:
         module.fail_json(msg="dpkg-query was not found: this host is not Debian or Ubuntu")
     # Exit status 1: some pattern matched nothing (or the package has no files); more is a real failure.
-    rc, out, err = module.run_command(dpkg.query_command(binary, patterns=module.params["patterns"]),
+    admindir = module.params["admin_dir"]  # None: dpkg-query's own
+    rc, out, err = module.run_command(dpkg.query_command(binary, admindir, module.params["patterns"]),
                                       environ_update=C_LOCALE)
     if rc > 1:
         module.fail_json(msg=f"dpkg-query failed (rc={rc}): {(err or out).strip()}")
     result = dpkg.state(out)
     if module.params["files_of"]:
-        rc, out, err = module.run_command([binary, "--listfiles", module.params["files_of"]], environ_update=C_LOCALE)
+        rc, out, err = module.run_command(
+            [binary] + (["--admindir=" + admindir] if admindir else []) + ["--listfiles", module.params["files_of"]],
+            environ_update=C_LOCALE)
         if rc > 1:
             module.fail_json(msg=f"dpkg-query --listfiles failed (rc={rc}): {(err or out).strip()}")
         result["files"] = dpkg.parse_listfiles(out) if rc == 0 else []
-    updates = os.path.join(module.params["admin_dir"], "updates")
+    updates = os.path.join(admindir or "/var/lib/dpkg", "updates")
     result["journal"] = len([name for name in os.listdir(updates) if os.path.isfile(os.path.join(updates, name))]
                             ) if os.path.isdir(updates) else 0
     result["apt_lists"] = bool(glob.glob(os.path.join(glob.escape(module.params["lists_dir"]), "*_Packages*")))

@@ -127,8 +127,8 @@ def test_module_fails_when_dpkg_query_fails(tmp_path, run_module):
 
 
 def test_module_reports_dpkgs_journal_and_apts_lists(dpkg_query, run_module, tmp_path):
-    admin, lists = tmp_path / "dpkg-admin", tmp_path / "apt-lists"
-    (admin / "updates").mkdir(parents=True)
+    admin, lists = tmp_path / "dpkg", tmp_path / "apt-lists"  # the database the dpkg_query fixture reads
+    (admin / "updates").mkdir(exist_ok=True)
     lists.mkdir()
     (lists / "deb.debian.org_debian_dists_bookworm_InRelease").write_text("")
     args = {"dpkg_query": dpkg_query, "admin_dir": str(admin), "lists_dir": str(lists)}
@@ -138,5 +138,17 @@ def test_module_reports_dpkgs_journal_and_apts_lists(dpkg_query, run_module, tmp
     (lists / "deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4").write_text("")
     result = run_module(dpkg_state.main, args)
     assert (result["journal"], result["apt_lists"]) == (1, True)
-    result = run_module(dpkg_state.main, {**args, "admin_dir": str(tmp_path / "none"), "lists_dir": str(tmp_path)})
+    (admin / "updates" / "0001").unlink()
+    (admin / "updates").rmdir()
+    result = run_module(dpkg_state.main, {**args, "lists_dir": str(tmp_path / "none")})
     assert (result["journal"], result["apt_lists"]) == (0, False)
+
+
+def test_admin_dir_is_the_database_dpkg_query_reads(dpkg_query, run_module, tmp_path):
+    """The journal and the packages come from the same database: admin_dir reaches dpkg-query too."""
+    real = shutil.which("dpkg-query")
+    args = {"dpkg_query": real, "admin_dir": str(tmp_path / "dpkg"), "patterns": ["libcuda1", "nvidia-open"],
+            "files_of": "nvidia-open"}
+    result = run_module(dpkg_state.main, args)
+    assert sorted(result["packages"]) == ["libcuda1", "nvidia-open"] and result["journal"] == 0
+    assert result["files"] == ["/usr", "/usr/share", "/usr/share/doc/nvidia-open"]
