@@ -8,7 +8,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 ---
 module: write_files
-short_description: Several files of a role, each written atomically and only where it differs, in one task
+short_description: A role's files and directories, each written atomically and only where it differs, in one task
 version_added: "0.2.0"
 description:
   - Gives each file in O(files) its content, mode, owner and group. A file whose content, mode and owner are already
@@ -17,6 +17,12 @@ description:
   - One task for what would otherwise be one M(ansible.builtin.copy) task per file. On a host that is already right,
     that is one round trip instead of several, which is most of the time a rerun takes.
   - A missing parent directory is created (owner root, O(directory_mode)); an existing one is left as it is.
+  - >-
+    An item may also be a directory (O(files[].state=directory)) with its mode and owner, or a path to remove
+    (O(files[].state=absent)): a file, a link or a whole directory tree. Items are handled in order, so a directory
+    comes before the files in it.
+  - A link is never followed. A file's link is replaced by the file; a link where a directory should be fails the
+    task, before anything changes (root would otherwise re-own what it points to).
 author:
   - ML in a Box developers (@mlinabox)
 options:
@@ -30,11 +36,23 @@ options:
         description: Absolute path of the file.
         type: path
         required: true
+      state:
+        description: V(file), V(directory) or V(absent).
+        type: str
+        choices: [file, directory, absent]
+        default: file
       content:
         description:
           - The whole content, as text (written as UTF-8). A task that writes a secret sets C(no_log).
+          - Required for a file; not used otherwise.
         type: str
-        required: true
+      force:
+        description:
+          - V(false), the file or directory is made only where nothing is at O(files[].path); whatever is there is
+            left as it is, content, mode and owner included (a file a user may have edited, a directory that
+            another package owns).
+        type: bool
+        default: true
       mode:
         description: Octal permission bits, as a string (V(0644)).
         type: str
@@ -80,7 +98,8 @@ EXAMPLES = r"""
 
 RETURN = r"""
 changed_paths:
-  description: The files that were written, or whose mode or owner were set (in check mode, that would be).
+  description: The paths that were written, made, removed, or whose mode or owner were set (in check mode, that would
+    be).
   returned: always
   type: list
   elements: str
@@ -92,7 +111,7 @@ import os
 import pwd
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.mlinabox.stack.plugins.module_utils.files import ensure_file
+from ansible_collections.mlinabox.stack.plugins.module_utils.files import ensure_directory, ensure_file, remove_path
 
 
 def octal(module, value, name):
@@ -134,7 +153,9 @@ def main():
                 "required": True,
                 "options": {
                     "path": {"type": "path", "required": True},
-                    "content": {"type": "str", "required": True},
+                    "state": {"type": "str", "choices": ["file", "directory", "absent"], "default": "file"},
+                    "content": {"type": "str"},
+                    "force": {"type": "bool", "default": True},
                     "mode": {"type": "str", "default": "0644"},
                     "owner": {"type": "str", "default": "root"},
                     "group": {"type": "str", "default": "root"},
@@ -147,22 +168,43 @@ def main():
     directory_mode = octal(module, module.params["directory_mode"], "directory_mode")
     plan = []
     for item in module.params["files"]:
-        if not os.path.isabs(item["path"]):
-            module.fail_json(msg=f"{item['path']!r} is not an absolute path. Nothing was changed.")
-        mode = octal(module, item["mode"], item["path"] + ": mode")
-        plan.append((item["path"], item["content"].encode("utf-8"), mode, ids(module, item)))
+        path = item["path"]
+        if not os.path.isabs(path):
+            module.fail_json(msg=f"{path!r} is not an absolute path. Nothing was changed.")
+        if item["state"] == "file" and item["content"] is None:
+            module.fail_json(msg=f"{path}: a file needs its content. Nothing was changed.")
+        if item["state"] == "directory" and item["force"] and os.path.islink(path):
+            module.fail_json(msg=f"{path} is a symbolic link, where a directory should be: remove it (root would "
+                                 "otherwise re-own what it points to). Nothing was changed.")
+        if item["state"] == "directory" and item["force"] and os.path.lexists(path) and not os.path.isdir(path):
+            module.fail_json(msg=f"{path} is not a directory: move it away. Nothing was changed.")
+        if item["state"] != "absent":
+            item["mode"] = octal(module, item["mode"], path + ": mode")
+            item["ids"] = ids(module, item)
+        plan.append(item)
     changed = []
-    for path, data, mode, owner in plan:
-        parent = os.path.dirname(path)
-        if not os.path.isdir(parent):
-            if module.check_mode:
-                changed.append(path)
-                continue
-            os.makedirs(parent, directory_mode)
-            os.chmod(parent, directory_mode)
-        if owner is None or ensure_file(path, data, mode, module.check_mode, owner=owner):
-            changed.append(path)
+    for item in plan:
+        if apply(module, item, directory_mode):
+            changed.append(item["path"])
     module.exit_json(changed=bool(changed), changed_paths=changed)
+
+
+def apply(module, item, directory_mode):
+    """Give one item its state; True where it changed (in check mode: would change)."""
+    path, check_mode = item["path"], module.check_mode
+    if item["state"] == "absent":
+        return remove_path(path, check_mode)
+    if not item["force"] and os.path.lexists(path):
+        return False
+    parent = os.path.dirname(path)
+    if check_mode and (item["ids"] is None or not os.path.isdir(parent)):
+        return True  # the owner, or the parent, comes from an earlier step or an earlier item
+    if not os.path.isdir(parent):
+        os.makedirs(parent, directory_mode)
+        os.chmod(parent, directory_mode)
+    if item["state"] == "directory":
+        return ensure_directory(path, item["mode"], check_mode, owner=item["ids"])
+    return ensure_file(path, item["content"].encode("utf-8"), item["mode"], check_mode, owner=item["ids"])
 
 
 if __name__ == "__main__":

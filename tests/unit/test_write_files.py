@@ -82,7 +82,67 @@ def test_check_mode_reports_and_writes_nothing(tmp_path, run_module):
     assert existing.read_text() == "old\n" and not new_dir.parent.exists()
 
 
+def test_directories_in_order_then_their_files(tmp_path, run_module):
+    nobody = pwd.getpwnam("nobody")
+    home = tmp_path / "h2o"
+    items = [{"path": str(home), "state": "directory", "owner": "nobody", "group": "nogroup", "mode": "0750"},
+             {"path": str(home / "ice"), "state": "directory", "owner": "nobody", "group": "nogroup", "mode": "0750"},
+             {"path": str(home / "ice" / "x"), "content": "x"}]
+    result = run_module(write_files.main, {"files": items})
+    assert result["changed_paths"] == [item["path"] for item in items]
+    assert stat(home) == stat(home / "ice") == (0o750, nobody.pw_uid, nobody.pw_gid)
+    assert not run_module(write_files.main, {"files": items})["changed"]
+    (home / "ice").chmod(0o777)
+    assert run_module(write_files.main, {"files": items})["changed_paths"] == [str(home / "ice")]
+    assert stat(home / "ice")[0] == 0o750
+
+
+def test_a_link_where_a_directory_should_be_fails_before_any_change(tmp_path, run_module):
+    """A user who owns the parent could point the link at /etc: root must not re-own what it points to."""
+    victim, link, first = tmp_path / "victim", tmp_path / "ice", tmp_path / "first"
+    victim.mkdir(mode=0o755)
+    link.symlink_to(victim)
+    items = [{"path": str(first), "content": "x"}, {"path": str(link), "state": "directory", "owner": "nobody"}]
+    result = run_module(write_files.main, {"files": items})
+    assert result["failed"] and "is a symbolic link" in result["msg"] and not first.exists()
+    assert stat(victim)[1] == 0
+    (tmp_path / "plain").write_text("")
+    result = run_module(write_files.main, {"files": [{"path": str(tmp_path / "plain"), "state": "directory"}]})
+    assert result["failed"] and "is not a directory" in result["msg"]
+
+
+def test_force_false_makes_only_what_is_missing(tmp_path, run_module):
+    edited, token_dir = tmp_path / "Welcome.ipynb", tmp_path / "tokens"
+    edited.write_text("the user's own\n")
+    edited.chmod(0o600)
+    token_dir.mkdir(mode=0o700)
+    items = [{"path": str(edited), "content": "template\n", "force": False},
+             {"path": str(token_dir), "state": "directory", "force": False},
+             {"path": str(tmp_path / "new"), "content": "template\n", "force": False}]
+    result = run_module(write_files.main, {"files": items})
+    assert result["changed_paths"] == [str(tmp_path / "new")]
+    assert edited.read_text() == "the user's own\n" and stat(edited)[0] == 0o600 and stat(token_dir)[0] == 0o700
+
+
+def test_absent_removes_files_links_and_trees_not_link_targets(tmp_path, run_module):
+    tree, target, link = tmp_path / "kernels" / "python3", tmp_path / "target", tmp_path / "link"
+    tree.mkdir(parents=True)
+    (tree / "kernel.json").write_text("{}")
+    target.mkdir()
+    (target / "keep").write_text("")
+    link.symlink_to(target)
+    items = [{"path": str(tree), "state": "absent"}, {"path": str(link), "state": "absent"},
+             {"path": str(tmp_path / "never"), "state": "absent"}]
+    result = run_module(write_files.main, {"files": items}, check_mode=True)
+    assert result["changed_paths"] == [str(tree), str(link)] and tree.exists()
+    result = run_module(write_files.main, {"files": items})
+    assert result["changed_paths"] == [str(tree), str(link)]
+    assert not tree.exists() and not os.path.lexists(link) and (target / "keep").exists()
+    assert not run_module(write_files.main, {"files": items})["changed"]
+
+
 @pytest.mark.parametrize("item, message", [
+    ({"path": "/tmp/x"}, "a file needs its content"),
     ({"path": "relative/file", "content": ""}, "is not an absolute path"),
     ({"path": "/tmp/x", "content": "", "mode": "rw-r--r--"}, "is not an octal file mode"),
     ({"path": "/tmp/x", "content": "", "owner": "no-such-user-mlbox"}, "there is no user 'no-such-user-mlbox'"),
