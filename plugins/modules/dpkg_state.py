@@ -17,7 +17,8 @@ description:
   - >-
     It also says whether dpkg's journal holds unfinished work (RV(journal)) and whether apt has any package lists
     (RV(apt_lists)). Without lists, as a fresh image from debootstrap or a cloud comes, check mode cannot judge an
-    install (C(No package matching)), and the roles leave it to the real run.
+    install (C(No package matching)): RV(apt_unjudged) is then true, and the roles leave the install to the real
+    run, which updates the lists first.
   - The roles read dpkg's state only through this module (one query and one parser, in
     C(plugins/module_utils/dpkg.py)).
 author:
@@ -101,6 +102,11 @@ apt_lists:
     install without an update first.
   type: bool
   returned: always
+apt_unjudged:
+  description: True in check mode when apt has no package lists (RV(apt_lists) false). Check mode updates none, so
+    apt cannot judge an install in this run (C(No package matching)); the real run updates the lists first.
+  type: bool
+  returned: always
 """
 
 
@@ -144,6 +150,7 @@ def main():
     result["journal"] = len([name for name in os.listdir(updates) if os.path.isfile(os.path.join(updates, name))]
                             ) if os.path.isdir(updates) else 0
     result["apt_lists"] = bool(glob.glob(os.path.join(glob.escape(module.params["lists_dir"]), "*_Packages*")))
+    result["apt_unjudged"] = module.check_mode and not result["apt_lists"]
     module.exit_json(changed=False, **result)
 
 

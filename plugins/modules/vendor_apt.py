@@ -238,6 +238,13 @@ repositories:
   returned: always
   type: list
   elements: dict
+lists_pending:
+  description:
+    - True in check mode when a keyring or source of O(state=present) is not yet in place as given. The real run
+      writes it and puts the lists it read into apt's; until then apt on the host does not know the packages of
+      that repository, or knows them from another source, and cannot judge their install.
+  returned: always
+  type: bool
 """
 
 import glob
@@ -661,6 +668,7 @@ class VendorApt:
                 result["changed"] = any(item["changed"] for item in result["repositories"])
             else:
                 result["repositories"] = [self.describe(repo, False) for repo in self.repos]
+            result["lists_pending"] = self.module.check_mode and result["changed"]
             return result
         finally:
             self.cleanup()

@@ -133,11 +133,14 @@ def test_module_reports_dpkgs_journal_and_apts_lists(dpkg_query, run_module, tmp
     (lists / "deb.debian.org_debian_dists_bookworm_InRelease").write_text("")
     args = {"dpkg_query": dpkg_query, "admin_dir": str(admin), "lists_dir": str(lists)}
     result = run_module(dpkg_state.main, args, check_mode=True)
-    assert (result["journal"], result["apt_lists"]) == (0, False)  # a Release file alone is no package list
+    # A Release file alone is no package list; check mode updates none, so apt cannot judge an install.
+    assert (result["journal"], result["apt_lists"], result["apt_unjudged"]) == (0, False, True)
+    result = run_module(dpkg_state.main, args)
+    assert (result["apt_lists"], result["apt_unjudged"]) == (False, False)  # the real run updates the lists
     (admin / "updates" / "0001").write_text("")
     (lists / "deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4").write_text("")
-    result = run_module(dpkg_state.main, args)
-    assert (result["journal"], result["apt_lists"]) == (1, True)
+    result = run_module(dpkg_state.main, args, check_mode=True)
+    assert (result["journal"], result["apt_lists"], result["apt_unjudged"]) == (1, True, False)
     (admin / "updates" / "0001").unlink()
     (admin / "updates").rmdir()
     result = run_module(dpkg_state.main, {**args, "lists_dir": str(tmp_path / "none")})

@@ -79,13 +79,16 @@ def test_resolves_upstream_pins_and_writes_key_and_source(root, apt, run_module)
 
 
 def test_a_second_run_changes_nothing(root, apt, run_module):
-    run_module(vendor_apt.main, args(root))
+    assert run_module(vendor_apt.main, args(root))["lists_pending"] is False  # a real run leaves nothing pending
     assert run_module(vendor_apt.main, args(root))["changed"] is False
+    # In check mode too: the source is in place, so apt on the host knows its packages.
+    assert run_module(vendor_apt.main, args(root), check_mode=True)["lists_pending"] is False
 
 
 def test_check_mode_reports_the_change_and_writes_nothing(root, apt, run_module):
     result = run_module(vendor_apt.main, args(root), check_mode=True)
     assert result["changed"] is True
+    assert result["lists_pending"] is True  # apt on the host does not know Docker's packages yet
     assert result["versions"]["containerd.io"] == "1.7.28-1"
     assert not (root / "etc/apt/sources.list.d/docker.sources").exists()
     assert not (root / "etc/apt/keyrings").exists()
