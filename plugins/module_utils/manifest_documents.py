@@ -371,3 +371,55 @@ def finalise_manifest(manifest, sbom, previous, timestamp):
         return manifest, False
     manifest["generated"] = timestamp
     return manifest, True
+
+
+def _cell(value):
+    """A Markdown table cell: '|' escaped, line breaks as spaces."""
+    return str(value).replace("|", "\\|").replace("\n", " ")
+
+
+def markdown(manifest):
+    """The manifest as manifest.md, a table like the seed README's "Software included". Every value is deterministic,
+    so an unchanged box gives the same text."""
+    lines = [
+        f"# Software included: {manifest['host']}",
+        "",
+        f"Profile `{manifest['profile']}`, {manifest['os']['pretty_name']} ({manifest['os']['architecture']}).",
+        f"Generated {manifest['generated']} by the `manifest` role of mlinabox.stack {manifest['collection_version']}.",
+        "",
+        "| Component | Version | Licence | Notes |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {_cell(row['name'])} | {_cell(row['version'])} | {_cell(row['licence'])} | {_cell(row['notes'])} |"
+              for row in manifest["components"]]
+    if manifest["not_installed"]:
+        lines += ["", f"Not installed: {', '.join(manifest['not_installed'])}."]
+    envs = manifest["python_envs"]
+    if envs:
+        lines += ["", "## Python environments", "", "| Environment | Python | Packages | Path |", "|---|---|---|---|"]
+        lines += [f"| {_cell(name)} | {_cell(env['python_version'])} | {len(env['packages'])} | {_cell(env['path'])} |"
+                  for name, env in envs.items()]
+        with_user = [env for env in envs.values() if env.get("user_packages")]
+        if with_user:
+            lines += ["", f"Users may add packages of their own ({len(with_user)} of these environments): "
+                          "`pip install` and `%pip install`",
+                      "put them in `~/.local/share/mlbox/envs/<environment>` of that user. "
+                      "They are the user's, not part of the box, and",
+                      "not listed here; the environments above stay as built."]
+    sbom = manifest["sbom"]
+    python_packages = sum(len(env["packages"]) for env in envs.values())
+    lines += [
+        "",
+        "## Every package",
+        "",
+        f"`manifest.json` next to this file lists all {len(manifest['apt_packages'])} Debian packages and",
+        f"{python_packages} Python packages with their exact",
+        f"versions and licences; `sbom.cdx.json` is the same as a {sbom['format']} SBOM (serial number",
+        f"{sbom['serial_number']}; {sbom['with_licence']} of {sbom['components']} components",
+        "with a licence).",
+        "",
+        "Licences are SPDX identifiers where the package says so unambiguously (a Debian machine-readable",
+        "copyright file, a Python package's License-Expression, License field or classifiers), the licence's own",
+        "name otherwise (for example NVIDIA's proprietary licences), and empty where the package does not say.",
+    ]
+    return "\n".join(lines) + "\n"

@@ -19,7 +19,9 @@ description:
     a Python distribution's C(License-Expression), else its C(License) field when it is an SPDX identifier,
     else its licence classifiers, else the C(License) text as a licence name."
   - Returns the manifest (a plain JSON document, with the "software included" rows) and a CycloneDX 1.5 or
-    1.6 SBOM with a package URL for every component. It writes nothing; the C(manifest) role writes them.
+    1.6 SBOM with a package URL for every component.
+  - With O(write=true), also writes them to O(manifest_path) and O(sbom_path), and the manifest as a Markdown table
+    to O(markdown_path), each atomically and only where it differs (the directory, root's, where missing).
   - The documents carry a timestamp (and the SBOM a serial number). When the documents at O(manifest_path)
     and O(sbom_path) hold the same content apart from those, their timestamp and serial number are kept,
     so that writing the result again changes nothing.
@@ -84,6 +86,15 @@ options:
   sbom_path:
     description: Where the SBOM was written before; read (when it exists) to keep its timestamp and serial number.
     type: path
+  markdown_path:
+    description: Where O(write=true) writes the manifest as a Markdown table.
+    type: path
+  write:
+    description:
+      - Write the documents (root's, mode 0644). Needs O(manifest_path), O(sbom_path) and O(markdown_path).
+      - V(false), the module only reads.
+    type: bool
+    default: false
   root:
     description:
       - The directory that stands for C(/) (a chroot or a mounted image); C(dpkg-query) reads C(<root>/var/lib/dpkg).
@@ -95,7 +106,7 @@ options:
     type: path
 attributes:
   check_mode:
-    description: Reads only; runs in check mode and returns the same documents.
+    description: Runs in check mode, returns the same documents and reports, without writing, what would change.
     support: full
   diff_mode:
     description: Changes nothing, so there is no diff.
@@ -128,11 +139,15 @@ EXAMPLES = r"""
     sbom_path: /etc/mlbox/sbom.cdx.json
   register: manifest
 
-- name: Write the SBOM
-  ansible.builtin.copy:
-    content: "{{ manifest.sbom | to_nice_json(indent=2, sort_keys=false) }}\n"
-    dest: /etc/mlbox/sbom.cdx.json
-    mode: "0644"
+- name: Build and write the manifest (JSON and Markdown) and the SBOM
+  mlinabox.stack.manifest_info:
+    stack: "{{ ansible_facts['mlbox_stack'] }}"
+    host: "{{ inventory_hostname }}"
+    profile: current
+    manifest_path: /etc/mlbox/manifest.json
+    markdown_path: /etc/mlbox/manifest.md
+    sbom_path: /etc/mlbox/sbom.cdx.json
+    write: true
 """
 
 RETURN = r"""
@@ -194,9 +209,16 @@ dpkg_query_path:
   description: The dpkg-query binary that was run; null when none was found.
   returned: always
   type: str
+changed_paths:
+  description: The documents that O(write=true) wrote (in check mode, would write).
+  returned: always
+  type: list
+  elements: str
 """
 
 import datetime
+import json
+import os
 import uuid
 
 from ansible.module_utils.basic import AnsibleModule
@@ -208,6 +230,7 @@ from ansible_collections.mlinabox.stack.plugins.module_utils import (
     tree_readers,
 )
 from ansible_collections.mlinabox.stack.plugins.module_utils.binaries import C_LOCALE, find_binary
+from ansible_collections.mlinabox.stack.plugins.module_utils.files import ensure_file
 
 
 def read_packages(module, root):
@@ -228,6 +251,25 @@ def dpkg_architecture(packages):
         if package["arch"] != "all":
             counts[package["arch"]] = counts.get(package["arch"], 0) + 1
     return max(sorted(counts), key=lambda arch: counts[arch]) if counts else ""
+
+
+def write(module, manifest, sbom):
+    """Write the three documents where they differ; the paths written (in check mode: that would be)."""
+    params = module.params
+    documents = [(params["manifest_path"], json.dumps(manifest, indent=2, separators=(",", ": ")) + "\n"),
+                 (params["markdown_path"], manifest_documents.markdown(manifest)),
+                 (params["sbom_path"], json.dumps(sbom, indent=2, separators=(",", ": ")) + "\n")]
+    written = []
+    for path, text in documents:
+        parent = os.path.dirname(path)
+        if not os.path.isdir(parent):
+            if module.check_mode:
+                written.append(path)
+                continue
+            os.makedirs(parent, 0o755)
+        if ensure_file(path, text.encode("utf-8"), 0o644, module.check_mode):
+            written.append(path)
+    return written
 
 
 def main():
@@ -255,9 +297,12 @@ def main():
             "spec_version": {"type": "str", "choices": ["1.5", "1.6"], "default": "1.6"},
             "manifest_path": {"type": "path"},
             "sbom_path": {"type": "path"},
+            "markdown_path": {"type": "path"},
+            "write": {"type": "bool", "default": False},
             "root": {"type": "path", "default": "/"},
             "dpkg_query": {"type": "path"},
         },
+        required_if=[("write", True, ("manifest_path", "sbom_path", "markdown_path"))],
         supports_check_mode=True,
     )
     params = module.params
@@ -292,8 +337,10 @@ def main():
     previous_manifest = tree_readers.read_json(params["manifest_path"]) if params["manifest_path"] else None
     manifest, manifest_changed = manifest_documents.finalise_manifest(manifest, document, previous_manifest, timestamp)
 
+    written = write(module, manifest, document) if params["write"] else []
     module.exit_json(
-        changed=False,
+        changed=bool(written),
+        changed_paths=written,
         manifest=manifest,
         sbom=document,
         content_changed=sbom_changed or manifest_changed,

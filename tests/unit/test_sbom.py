@@ -478,3 +478,35 @@ def test_manifest_keys_a_multiarch_package_by_architecture(run_module, fake_comm
     packages = run_module(manifest_info.main, module_args(tree, tmp_path))["manifest"]["apt_packages"]
     assert packages["libcuda1:amd64"]["arch"] == "amd64" and packages["libcuda1:i386"]["arch"] == "i386"
     assert "libcuda1" not in packages and packages["bash"]["version"] == "5.2.15-2+b13"
+
+
+def test_markdown_is_the_former_templates_text():
+    manifest = json.loads((FIXTURES / "manifest-cpu.json").read_text())
+    assert manifest_documents.markdown(manifest) == (FIXTURES / "manifest-cpu.md").read_text()
+    manifest.update(python_envs={}, not_installed=[])
+    manifest["components"][0]["notes"] = "a|b\nc"
+    text = manifest_documents.markdown(manifest)
+    assert "| a\\|b c |" in text and "Not installed" not in text and "## Python environments" not in text
+
+
+def test_module_writes_the_three_documents_once(run_module, dpkg, tree, tmp_path):
+    docs = tmp_path / "etc" / "mlbox"
+    args = module_args(tree, tmp_path, write=True, manifest_path=str(docs / "manifest.json"),
+                       sbom_path=str(docs / "sbom.cdx.json"), markdown_path=str(docs / "manifest.md"))
+    paths = [args["manifest_path"], args["markdown_path"], args["sbom_path"]]
+    result = run_module(manifest_info.main, args, check_mode=True)
+    assert result["changed"] and result["changed_paths"] == paths and not docs.exists()
+    result = run_module(manifest_info.main, args)
+    assert result["changed"] and result["changed_paths"] == paths
+    assert json.loads((docs / "manifest.json").read_text()) == result["manifest"]
+    assert json.loads((docs / "sbom.cdx.json").read_text()) == result["sbom"]
+    assert (docs / "manifest.md").read_text() == manifest_documents.markdown(result["manifest"])
+    assert (docs / "sbom.cdx.json").stat().st_mode & 0o7777 == 0o644
+    again = run_module(manifest_info.main, args)
+    assert not again["changed"] and again["changed_paths"] == []
+    assert not run_module(manifest_info.main, args, check_mode=True)["changed"]
+
+
+def test_write_needs_the_three_paths(run_module, dpkg, tree, tmp_path):
+    result = run_module(manifest_info.main, module_args(tree, tmp_path, write=True))
+    assert result["failed"] and "markdown_path" in result["msg"]
