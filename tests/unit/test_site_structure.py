@@ -7,7 +7,10 @@ steps, and the roles whose checks site.yml's checks already ran are imported at 
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -40,13 +43,33 @@ def test_every_switched_component_is_imported():
          "manifest"])
 
 
-def test_roles_checked_in_checks_are_imported_at_apply():
-    imports = component_imports()
-    for role in checked_in_checks():
-        assert imports[role] == "apply.yml", f"{role}: site.yml would run its checks a second time"
-    for role, entry in imports.items():
-        if role not in checked_in_checks():
-            assert entry == "main.yml", f"{role}: its checks run nowhere else in site.yml"
+def test_every_component_is_imported_at_apply():
+    """Not at main: Ansible adds an argument check task to main, a second task to skip when the role is off."""
+    assert set(component_imports().values()) == {"apply.yml"}
+
+
+@pytest.mark.parametrize("role", sorted(set(component_imports()) - set(checked_in_checks())))
+def test_roles_not_checked_in_checks_check_their_inputs_first(role):
+    """Their checks run nowhere else in site.yml: steps.yml checks the inputs against the argument spec first."""
+    steps = yaml.safe_load((REPO / "roles" / role / "tasks" / "steps.yml").read_text())
+    first = steps[0]
+    if "ansible.builtin.import_tasks" in first:  # rapids: its preflight.yml, whose inputs.yml checks them first
+        first = yaml.safe_load((REPO / "roles" / role / "tasks" / first["ansible.builtin.import_tasks"]).read_text())[0]
+        first = yaml.safe_load((REPO / "roles" / role / "tasks" / first["ansible.builtin.import_tasks"]).read_text())[0]
+    assert "ansible.builtin.validate_argument_spec" in first, f"{role}: steps.yml does not check its inputs first"
+
+
+def test_site_lists_one_task_per_component():
+    """What ansible-playbook itself lists: a switched-off component is one skipped task, not two."""
+    listing = subprocess.run(
+        [sys.executable, "-m", "ansible", "playbook", "--list-tasks", "-i", "localhost,",
+         str(REPO / "playbooks" / "site.yml")],
+        capture_output=True, text=True, check=True,
+        env={**os.environ, "ANSIBLE_COLLECTIONS_PATH": str(REPO / ".collections")}).stdout
+    play = listing.split("Package cache for the fleet")[1].split("play #2")[1]
+    for role in component_imports():
+        tasks = re.findall(rf"^\s+mlinabox\.stack\.{role} : (.*?)\tTAGS", play, re.MULTILINE)
+        assert len(tasks) == 1, f"{role}: site.yml lists {tasks}"
 
 
 @pytest.mark.parametrize("role", sorted(component_imports()))
