@@ -98,7 +98,7 @@ def test_each_rule_names_the_problem(inputs, facts, expected):
 def test_independent_problems_are_all_reported():
     found = problems(h2o_address="localhost", h2o_port=80, h2o_memory="lots", h2o_user="root",
                      h2o_java_package="openjdk-21-jre-headless", h2o_extra_args=["-port", "1"])
-    assert [message.split(" ")[0] for message in found] == [
+    assert [message.split(" ", maxsplit=1)[0] for message in found] == [
         "H2O", "h2o_address", "h2o_port", "h2o_memory", "h2o_user", "h2o_extra_args"]
 
 

@@ -242,7 +242,7 @@ def test_cuda_distro_source_needs_a_known_toolkit():
 def test_every_cuda_problem_is_reported():
     problems = cuda(cuda_versions=["12"], cuda_default_version="13.0", cuda_driver_branch="58", cuda_source="distro",
                     distro_version=None)
-    assert [problem.split(" ")[0] for problem in problems] == [
+    assert [problem.split(" ", maxsplit=1)[0] for problem in problems] == [
         "cuda_versions", "cuda_driver_branch", "cuda_default_version", "cuda_source"]
 
 
@@ -287,7 +287,7 @@ def test_cudnn_cuda_version_major_minor(version):
 
 def test_every_cudnn_problem_is_reported():
     problems = cudnn(distribution="Fedora", cudnn_version="9", cudnn_cuda_version="12")
-    assert [problem.split(" ")[0] for problem in problems] == ["The", "cudnn_version", "cudnn_cuda_version"]
+    assert [problem.split(" ", maxsplit=1)[0] for problem in problems] == ["The", "cudnn_version", "cudnn_cuda_version"]
 
 
 @pytest.mark.parametrize("value", WRONG_TYPES)
