@@ -11,14 +11,14 @@ import re
 from collections.abc import Mapping
 
 from ansible.module_utils.common.text.converters import to_text
-from ansible.module_utils.parsing.convert_bool import boolean
-from ansible_collections.mlinabox.stack.plugins.filter.python_envs import _is_list
 from ansible_collections.mlinabox.stack.plugins.module_utils.apt_state import normalise_fingerprint
+from ansible_collections.mlinabox.stack.plugins.module_utils.input_checks import (
+    apt_source_url_problem,
+    is_list,
+    to_bool,
+    to_int,
+)
 
-# The URLs go into apt's sources: no space, quote or newline, and no user or password (the sources are readable by
-# everyone).
-URL = re.compile(r"""^(https?://[A-Za-z0-9\[]|file:///)[^\s"'@]*\Z""")
-USERINFO = re.compile(r"//[^/]*@")
 # A v4 (40 digits) or v5 (64 digits) OpenPGP fingerprint, once spaces are taken out and letters upper-cased.
 FINGERPRINT = re.compile(r"^([0-9A-F]{40}|[0-9A-F]{64})\Z")
 # An upstream version, an exact Debian version, a glob, or "" (the newest). vendor_apt resolves the pins against the
@@ -27,50 +27,30 @@ VERSION = re.compile(r"^([0-9*?][A-Za-z0-9.+~:*?-]*)?\Z")
 LOOPBACK = re.compile(r"^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1)\Z")
 
 
-def _int(value):
-    """value as Jinja's int filter reads it (0 where it is no number)."""
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        try:
-            return int(float(value))
-        except (TypeError, ValueError):
-            return 0
-
-
 def _mappings(value):
     """The items of a list that are mappings (none where value is no list)."""
-    return [item for item in value if isinstance(item, Mapping)] if _is_list(value) else []
+    return [item for item in value if isinstance(item, Mapping)] if is_list(value) else []
 
 
 def _url_problems(repositories):
-    """The repository and key URLs, named by their variables. A user or password is shown as ***: the message
-    (and a URL's value) must not print credentials."""
-    problems = []
-    for repository in repositories:
-        for key in ("uri", "key_url"):
-            url = to_text(repository[key])
-            if not URL.match(url):
-                credentials = "" if "@" not in url else (
-                    "; it holds a user or password, which would be written to a source file everyone can read: give "
-                    "the URL without them and put them in /etc/apt/auth.conf.d/ (mode 0600, see apt_auth.conf(5))")
-                problems.append(
-                    f"{repository['variables'][key]} is '{USERINFO.sub('//***@', url)}', which is not an http://, "
-                    "https:// or file:// URL (the vendor's, or a mirror of it) without spaces, quotes or a "
-                    f"newline{credentials}.")
-    return problems
+    """The repository and key URLs, named by their variables. They go into apt's sources: no space, quote or newline,
+    and no user or password (the sources are readable by everyone), which a message shows as ***@."""
+    problems = [apt_source_url_problem(repository["variables"][key], to_text(repository[key]),
+                                       "the vendor's, or a mirror of it")
+                for repository in repositories for key in ("uri", "key_url")]
+    return [problem for problem in problems if problem]
 
 
 def _remote_desktop_problems(inputs, facts):
     """The remote desktop's port, and an address that is a loopback one (or opted out of it) and this host's."""
     problems = []
     port = inputs["desktop_apps_remote_desktop_port"]
-    if not 1 <= _int(port) <= 65535:
+    if not 1 <= to_int(port) <= 65535:
         problems.append(f"desktop_apps_remote_desktop_port is {to_text(port)}: use a TCP port between 1 and 65535 "
                         "(default 3389).")
     address = to_text(inputs["desktop_apps_remote_desktop_address"])
     loopback = bool(LOOPBACK.match(address))
-    if not loopback and not boolean(inputs["desktop_apps_remote_desktop_allow_non_loopback"], strict=False):
+    if not loopback and not to_bool(inputs["desktop_apps_remote_desktop_allow_non_loopback"]):
         problems.append(
             f"desktop_apps_remote_desktop_address is {address}, which exposes the remote desktop (RDP) beyond this "
             "machine: keep the default 127.0.0.1 and connect through an SSH tunnel (see the role's README), or set "
@@ -108,7 +88,7 @@ def desktop_apps_problems(inputs, facts):
                 f"{package['variable']} is '{to_text(package['version'])}', which is not a Debian package version: use "
                 "an upstream version (the repository supplies the packaging suffix), an exact version as "
                 f'`apt-cache madison {package["name"]}` lists it, a glob, or "" for the newest.')
-    if boolean(inputs["desktop_apps_remote_desktop"], strict=False):
+    if to_bool(inputs["desktop_apps_remote_desktop"]):
         problems += _remote_desktop_problems(inputs, facts)
     return problems
 

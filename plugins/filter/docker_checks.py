@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The docker role's checks that its argument spec cannot express (docker_problems), and the check of the existing
 daemon.json that the daemon_json_check entry point runs for other roles too (docker_daemon_json_problems): one
-message per problem, naming the variable and the fix."""
+message per problem, naming the variable and the fix. A URL's user:password@ is shown as ***@."""
 
 from __future__ import annotations
 
@@ -12,18 +12,19 @@ import re
 from collections.abc import Mapping
 
 from ansible.module_utils.common.text.converters import to_text
-from ansible_collections.mlinabox.stack.plugins.filter.python_envs import _is_list
 from ansible_collections.mlinabox.stack.plugins.module_utils.apt_state import normalise_fingerprint
+from ansible_collections.mlinabox.stack.plugins.module_utils.input_checks import (
+    PLAIN_HTTPS_URL,
+    V4_FINGERPRINT,
+    is_list,
+    json_masked,
+    mask_userinfo,
+    plain_url_problem,
+    to_json,
+)
 
-# A plain http(s) URL, parsed in full: scheme, optional user info, a DNS name, IPv4 or [IPv6] host, an optional
-# port 1-65535, an optional path of printable ASCII (no space, newline or other control character). \Z, not $:
+# An upstream version (the repository's index supplies the packaging suffix), or a full apt version. \Z, not $:
 # Python's $ also matches before a trailing newline.
-_PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
-_HOST = r"([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])"
-URL = re.compile(rf"^https?://([!-.0-?A-~]+@)?{_HOST}(:{_PORT})?(/[!-~]*)?\Z")
-HTTPS_URL = re.compile(rf"^https://([!-.0-?A-~]+@)?{_HOST}(:{_PORT})?(/[!-~]*)?\Z")
-FINGERPRINT = re.compile(r"^[0-9A-F]{40}\Z")
-# An upstream version (the repository's index supplies the packaging suffix), or a full apt version.
 UPSTREAM_VERSION = re.compile(r"^[0-9]+(\.[0-9]+)+([~+][0-9A-Za-z.~+]*)?\Z")
 APT_VERSION = re.compile(r"^([0-9]+:)?[0-9][0-9A-Za-z.~+]*-[0-9A-Za-z.~+]+\Z")
 
@@ -36,11 +37,6 @@ LIST_OPTIONS = {"insecure-registries": "registry.example.com:5000", "registry-mi
                 "authorization-plugins": "my-authz-plugin"}
 
 
-def _json(value):
-    """value as Ansible's to_json writes it (anything JSON cannot hold as its text, so that no type crashes)."""
-    return json.dumps(value, default=str)
-
-
 def _matches(pattern, value):
     """Whether value, as text (what Ansible's `match` test reads), matches pattern."""
     return bool(pattern.match(to_text(value, errors="surrogate_or_strict")))
@@ -49,21 +45,19 @@ def _matches(pattern, value):
 def _repository_problems(inputs):
     """Docker's repository, its key and the package versions (docker_source: docker only)."""
     problems = []
-    bad_urls = [key for key in URL_EXAMPLES if not _matches(URL, inputs[key])]
+    bad_urls = [plain_url_problem(key, inputs[key], example) for key, example in URL_EXAMPLES.items()]
+    bad_urls = [problem for problem in bad_urls if problem]
     if bad_urls:
-        problems.append(" ".join(["Docker's repository settings must be plain URLs."] + [
-            f"{key} is {_json(inputs[key])}, which is not a plain https:// or http:// URL (a host name or address, an "
-            "optional port 1-65535 and a path, no spaces, newlines or other characters outside printable ASCII; "
-            f"file:// is not accepted): use for example {URL_EXAMPLES[key]} or a mirror's URL." for key in bad_urls]))
+        problems.append(" ".join(["Docker's repository settings must be plain URLs.", *bad_urls]))
     given = inputs["docker_repo_key_fingerprint"]
     fingerprint = normalise_fingerprint(given)
     if not fingerprint:
         problems.append(
             f"docker_repo_key_fingerprint is empty, so the key from docker_repo_key_url "
-            f"({inputs['docker_repo_key_url']}) could not be verified: set it to the 40-hex-digit fingerprint of the "
-            f"key that signs docker_repo_url ({inputs['docker_repo_url']}); Docker's is 9DC8 5822 9FC7 DD38 854A E2D8 "
-            "8D81 803C 0EBF CD88.")
-    elif not FINGERPRINT.match(fingerprint):
+            f"({mask_userinfo(inputs['docker_repo_key_url'])}) could not be verified: set it to the 40-hex-digit "
+            f"fingerprint of the key that signs docker_repo_url ({mask_userinfo(inputs['docker_repo_url'])}); Docker's "
+            "is 9DC8 5822 9FC7 DD38 854A E2D8 8D81 803C 0EBF CD88.")
+    elif not V4_FINGERPRINT.match(fingerprint):
         problems.append(
             f"docker_repo_key_fingerprint '{given}' is not a full key fingerprint: give all 40 hexadecimal digits "
             "(spaces allowed), as `gpg --show-keys` prints them, not a short or long key ID.")
@@ -91,35 +85,35 @@ def _option_problems(options, absent, allowed):
     problems = []
     if "hosts" in options:
         problems.append(
-            f"docker_daemon_options sets hosts ({_json(options['hosts'])}): refused. The systemd unit already sets the "
-            "socket (-H fd://), so dockerd would not start, and a tcp:// address is an unauthenticated root API. "
-            "Remove hosts from docker_daemon_options; for remote use keep the local socket and connect over SSH: "
+            f"docker_daemon_options sets hosts ({json_masked(options['hosts'])}): refused. The systemd unit already "
+            "sets the socket (-H fd://), so dockerd would not start, and a tcp:// address is an unauthenticated root "
+            "API. Remove hosts from docker_daemon_options; for remote use keep the local socket and connect over SSH: "
             "DOCKER_HOST=ssh://user@host.")
     if "group" in options and options["group"] != "docker":
         problems.append(
-            f"docker_daemon_options sets group to {_json(options['group'])}: the socket's group can run any container, "
-            "so every member of it is root. Remove the key (the socket stays root:docker) and put the users who may "
-            "be root in docker_users.")
+            f"docker_daemon_options sets group to {to_json(options['group'])}: the socket's group can run any "
+            "container, so every member of it is root. Remove the key (the socket stays root:docker) and put the users "
+            "who may be root in docker_users.")
     for key, example in LIST_OPTIONS.items():
-        if key in options and not _is_list(options[key]):
-            problems.append(f"docker_daemon_options.{key} is {_json(options[key])}, not a list: give a YAML list, such "
-                            f"as [{example}].")
+        if key in options and not is_list(options[key]):
+            problems.append(f"docker_daemon_options.{key} is {json_masked(options[key])}, not a list: give a YAML "
+                            f"list, such as [{example}].")
     registries = options.get("insecure-registries")
-    if _is_list(registries) and allowed is not None:
+    if is_list(registries) and allowed is not None:
         bad = [registry for registry in registries if registry not in allowed]
         if bad:
             problems.append(
-                f"docker_daemon_options.insecure-registries names {_json(bad)}: images from them are pulled without "
-                "TLS verification, so anyone on the network path can replace what root runs. Give the registry a TLS "
-                "certificate (/etc/docker/certs.d/<host:port>/ca.crt), or accept the risk by naming each in "
+                f"docker_daemon_options.insecure-registries names {json_masked(bad)}: images from them are pulled "
+                "without TLS verification, so anyone on the network path can replace what root runs. Give the registry "
+                "a TLS certificate (/etc/docker/certs.d/<host:port>/ca.crt), or accept the risk by naming each in "
                 "docker_allow_insecure_registries.")
     mirrors = options.get("registry-mirrors")
-    if _is_list(mirrors) and allowed is not None:
-        bad = [mirror for mirror in mirrors if not _matches(HTTPS_URL, mirror) and mirror not in allowed]
+    if is_list(mirrors) and allowed is not None:
+        bad = [mirror for mirror in mirrors if not _matches(PLAIN_HTTPS_URL, mirror) and mirror not in allowed]
         if bad:
             problems.append(
-                f"docker_daemon_options.registry-mirrors has {_json(bad)}: each mirror must be a plain https:// URL "
-                "such as https://mirror.example.com (an http:// mirror only when docker_allow_insecure_registries "
+                f"docker_daemon_options.registry-mirrors has {json_masked(bad)}: each mirror must be a plain https:// "
+                "URL such as https://mirror.example.com (an http:// mirror only when docker_allow_insecure_registries "
                 "names the same URL).")
     if options.get("seccomp-profile") == "unconfined":
         problems.append(
@@ -131,7 +125,7 @@ def _option_problems(options, absent, allowed):
             "docker_daemon_options_absent lists authorization-plugins: the role does not remove the plugins that check "
             "every API call. Take it out of docker_daemon_options_absent (remove a plugin by hand).")
     if "runtimes" in options and not isinstance(options["runtimes"], Mapping):
-        problems.append(f"docker_daemon_options.runtimes is {_json(options['runtimes'])}, not a mapping: give "
+        problems.append(f"docker_daemon_options.runtimes is {to_json(options['runtimes'])}, not a mapping: give "
                         "{name: {path: /usr/bin/<runtime>}}.")
     return problems
 
@@ -164,21 +158,21 @@ def docker_daemon_json_problems(read, path, absent):
     # dockerd refuses "hosts" in daemon.json while its unit passes -H fd:// (a key that is also a flag): Docker does
     # not start, and a tcp:// host is an unauthenticated root API. A key an earlier run (or a hand edit) left is
     # removed by listing it in docker_daemon_options_absent.
-    if "hosts" in conf and not (_is_list(absent) and "hosts" in absent):
-        return [f'{path} holds "hosts": {_json(conf.get("hosts"))}. dockerd does not start with it (the systemd unit '
-                "already sets the socket with -H fd://), and a tcp:// address is an unauthenticated root API. Let the "
-                "role remove it: docker_daemon_options_absent: [hosts] (or delete the key by hand). For remote use "
-                "keep the local socket and connect over SSH: DOCKER_HOST=ssh://user@host."]
+    if "hosts" in conf and not (is_list(absent) and "hosts" in absent):
+        return [f'{path} holds "hosts": {json_masked(conf.get("hosts"))}. dockerd does not start with it (the '
+                "systemd unit already sets the socket with -H fd://), and a tcp:// address is an unauthenticated root "
+                "API. Let the role remove it: docker_daemon_options_absent: [hosts] (or delete the key by hand). For "
+                "remote use keep the local socket and connect over SSH: DOCKER_HOST=ssh://user@host."]
     return []
 
 
 def _plugins_dropped(options, conf):
     """The authorization plugins of daemon.json that a new authorization-plugins list would drop: lists are
     replaced by the merge, so a new list must keep the plugins the file has."""
-    if not _is_list(options.get("authorization-plugins")):
+    if not is_list(options.get("authorization-plugins")):
         return []
     before = conf.get("authorization-plugins", [])
-    return [plugin for plugin in (before if _is_list(before) else [before])
+    return [plugin for plugin in (before if is_list(before) else [before])
             if plugin not in options["authorization-plugins"]]
 
 
@@ -202,11 +196,11 @@ def docker_problems(inputs, facts):
     for name, value, kind in (("docker_daemon_options", options, "mapping"),
                               ("docker_daemon_options_absent", absent, "list"),
                               ("docker_allow_insecure_registries", allowed, "list")):
-        if not (isinstance(value, Mapping) if kind == "mapping" else _is_list(value)):
-            problems.append(f"{name} is {_json(value)}, not a {kind}.")
+        if not (isinstance(value, Mapping) if kind == "mapping" else is_list(value)):
+            problems.append(f"{name} is {json_masked(value)}, not a {kind}.")
     options = options if isinstance(options, Mapping) else {}
-    absent = absent if _is_list(absent) else []
-    allowed = allowed if _is_list(allowed) else None
+    absent = absent if is_list(absent) else []
+    allowed = allowed if is_list(allowed) else None
     both = []
     for key in absent:
         if isinstance(key, str) and key in options and key not in both:
@@ -221,8 +215,8 @@ def docker_problems(inputs, facts):
     dropped = _plugins_dropped(options, conf) if conf is not None else []
     if dropped:
         problems.append(
-            f"docker_daemon_options.authorization-plugins is {_json(options.get('authorization-plugins'))}, which "
-            f"drops {_json(dropped)} from {path}: those plugins check every API call, and the role does not remove "
+            f"docker_daemon_options.authorization-plugins is {to_json(options.get('authorization-plugins'))}, which "
+            f"drops {to_json(dropped)} from {path}: those plugins check every API call, and the role does not remove "
             "them. List them too, or leave authorization-plugins out of docker_daemon_options (the role keeps the "
             "file's keys it does not set).")
     return problems

@@ -10,19 +10,22 @@ and the rules that read that list are skipped."""
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Mapping
 
-from ansible.module_utils.parsing.convert_bool import boolean
-from ansible_collections.mlinabox.stack.plugins.filter.python_envs import _is_list
 from ansible_collections.mlinabox.stack.plugins.module_utils.compat import check_plan
+from ansible_collections.mlinabox.stack.plugins.module_utils.input_checks import (
+    IPV4,
+    is_list,
+    json_masked,
+    mask_userinfo,
+    not_lists,
+    to_bool,
+    to_int,
+)
 
 VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+\Z")
 # The h2o package's pin (h2o==X): its h2o.jar is the server, so exactly one.
 H2O_PIN = re.compile(r"^\s*h2o\s*==")
-OCTET = "(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])"
-IPV4 = re.compile(rf"^{OCTET}(\.{OCTET}){{3}}\Z")
 LOOPBACK = re.compile(r"^127\.")
 # An absolute heap size (4g, 4096m) or a share of MemTotal from 1% to 90%.
 MEMORY = re.compile(r"^([0-9]+[mMgG]|([1-9]|[1-8][0-9]|90)%)\Z")
@@ -50,48 +53,6 @@ REMOTE_JVM = re.compile(
     r"|-agentlib:jdwp|-Xrunjdwp|-Xdebug|-agentpath:.*jdwp|-XX:\+StartAttachListener)")
 
 LIST_INPUTS = ("h2o_java_options", "h2o_extra_args", "h2o_packages", "h2o_extra_packages")
-
-
-def to_int(value):
-    """Jinja's int filter: a number, a numeric string ("42.5": 42), else 0."""
-    try:
-        return int(value, 10) if isinstance(value, str) else int(value)
-    except (TypeError, ValueError, OverflowError):
-        try:
-            return int(float(value))
-        except (TypeError, ValueError, OverflowError):
-            return 0
-
-
-def to_bool(value):
-    """Ansible's bool filter as a condition reads it: yes, on, 1, true are true; anything else false."""
-    return boolean(value, strict=False)
-
-
-def _kind(value):
-    """The YAML name of value's type, for messages (never the value, which may hold a token)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    return "a dict" if isinstance(value, Mapping) else f"a {type(value).__name__}"
-
-
-def not_lists(inputs, keys, example):
-    """The one message for the list inputs that are not lists (or None when all are). One given as a string is
-    named with a list that it could have been; `example` says what an item is ("one item each"). Of other types
-    only the type is named."""
-    named = []
-    for key in keys:
-        value = inputs.get(key)
-        if isinstance(value, str):
-            named.append(f"{key} is the string {json.dumps(value)}, not a list: give a YAML list, {example}, such as "
-                         f"{key}: [{', '.join(json.dumps(word) for word in value.split())}].")
-        elif not _is_list(value):
-            named.append(f"{key} is {_kind(value)}, not a list: give a YAML list, {example}.")
-    return " ".join([*named, "The list inputs must be lists."]) if named else None
 
 
 def java_check(java_version, h2o_version, allow_unsupported_java, where=""):
@@ -146,7 +107,7 @@ def _server_problems(inputs):
     if not VERSION.match(version):
         problems.append(f"h2o_version '{version}' is not an H2O-3 release: use its four parts, such as 3.46.0.12")
     packages = [inputs.get("h2o_packages"), inputs.get("h2o_extra_packages")]
-    if all(_is_list(value) for value in packages):
+    if all(is_list(value) for value in packages):
         pins = [package for value in packages for package in value if H2O_PIN.match(str(package))]
         if len(pins) != 1:
             problems.append(f"h2o_packages and h2o_extra_packages must pin the h2o package exactly once "
@@ -192,7 +153,7 @@ def _option_name(text):
 def _option_problems(inputs):
     """The options leave the settings to the role and keep the server local."""
     args, java_options = inputs.get("h2o_extra_args"), inputs.get("h2o_java_options")
-    if not (_is_list(args) and _is_list(java_options)):
+    if not (is_list(args) and is_list(java_options)):
         return []
     items = [str(item) for item in [*args, *java_options]]
     jvm = [str(item) for item in java_options]
@@ -203,19 +164,19 @@ def _option_problems(inputs):
     spaced = [item for item in items if re.search(r"\s", item)]
     problems = []
     if clashes:
-        problems.append(f"h2o_extra_args / h2o_java_options set {', '.join(clashes)}, which the role sets itself: use "
-                        "h2o_cluster_name, h2o_address, h2o_port, h2o_home and h2o_memory instead (and "
-                        "h2o_allow_unsupported_java for a Java that H2O does not support).")
+        problems.append(f"h2o_extra_args / h2o_java_options set {', '.join(mask_userinfo(clashes))}, which the role "
+                        "sets itself: use h2o_cluster_name, h2o_address, h2o_port, h2o_home and h2o_memory instead "
+                        "(and h2o_allow_unsupported_java for a Java that H2O does not support).")
     if spaced:
-        problems.append(f"h2o_extra_args / h2o_java_options have {json.dumps(spaced)}, an item with whitespace in it: "
+        problems.append(f"h2o_extra_args / h2o_java_options have {json_masked(spaced)}, an item with whitespace in it: "
                         "give each option and each value as its own list item, such as [-log_level, WARN] (a string "
                         'such as "-log_level WARN" is one argument to Java).')
     if exposing and not to_bool(inputs.get("h2o_allow_remote")):
         problems.append(
-            f"h2o_extra_args / h2o_java_options set {', '.join(exposing)}, which open H2O or its JVM to the network "
-            "(other nodes or clients joining the cloud, cross-site requests, JMX, a debugger port: each runs code as "
-            f"{inputs.get('h2o_user')} for whoever reaches it), and h2o_allow_remote is false. Remove them, or set "
-            "h2o_allow_remote: true after putting a login and a firewall in front.")
+            f"h2o_extra_args / h2o_java_options set {', '.join(mask_userinfo(exposing))}, which open H2O or its JVM to "
+            "the network (other nodes or clients joining the cloud, cross-site requests, JMX, a debugger port: each "
+            f"runs code as {inputs.get('h2o_user')} for whoever reaches it), and h2o_allow_remote is false. Remove "
+            "them, or set h2o_allow_remote: true after putting a login and a firewall in front.")
     return problems
 
 

@@ -6,12 +6,10 @@ naming the variable and the fix."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
-from ansible_collections.mlinabox.stack.plugins.filter.python_envs import _is_list
+from ansible_collections.mlinabox.stack.plugins.module_utils.input_checks import SIMPLE_NAME, is_list
 
-PROFILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 LICENCES = ("id", "name", "expression")
 
 
@@ -31,7 +29,7 @@ def manifest_problems(inputs):
     manifest_profile); an empty list when there is none."""
     problems = []
     rules = inputs.get("manifest_package_licences")
-    if not _is_list(rules):
+    if not is_list(rules):
         problems.append("manifest_package_licences is not a list: give a YAML list of licence rules.")
         rules = []
     for index, rule in enumerate(rules):
@@ -42,7 +40,7 @@ def manifest_problems(inputs):
                 "expression for the package names) and exactly one of 'id' (an SPDX identifier), 'expression' (an "
                 "SPDX expression) or 'name' (with an optional 'url'; not with 'expression').")
     name, profile = inputs.get("manifest_box_name"), inputs.get("manifest_profile")
-    if not str(name) or not PROFILE.match(str(profile)):
+    if not str(name) or not SIMPLE_NAME.match(str(profile)):
         problems.append(f"manifest_box_name ('{name}') must not be empty and manifest_profile ('{profile}') must be a "
                         "profile name made of letters, digits, '.', '_' or '-' (for example current, cpu, seed-2021).")
     return problems

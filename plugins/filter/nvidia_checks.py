@@ -4,59 +4,36 @@
 """The checks of the NVIDIA roles' inputs that their argument specs cannot express, one filter per role:
 nvidia_driver_problems, cuda_problems, cudnn_problems and nvidia_docker_problems. Each takes the role's variables
 (and, where a rule needs them, facts and derived values) and returns one message per problem found, naming the
-variable and the fix; an empty list when all is well. A value of the wrong type is reported, and the rules that
-need it are skipped. Whether GPUs, driver, CUDA and cuDNN fit together is compat_check's work, not these checks'."""
+variable and the fix (a URL's user:password@ shown as ***@); an empty list when all is well. A value of the wrong
+type is reported, and the rules that need it are skipped. Whether GPUs, driver, CUDA and cuDNN fit together is
+compat_check's work, not these checks'."""
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Mapping, Sequence
+
+from ansible_collections.mlinabox.stack.plugins.module_utils.apt_state import normalise_fingerprint
+from ansible_collections.mlinabox.stack.plugins.module_utils.input_checks import (
+    V4_FINGERPRINT,
+    a_type_name,
+    apt_source_url_problem,
+    is_list,
+    mask_userinfo,
+    plain_url_problem,
+)
 
 SUPPORTED_DISTRIBUTIONS = ("Debian", "Ubuntu")
 # \Z, not $: Python's $ also matches before a trailing newline.
 BRANCH = re.compile(r"^[0-9]{3}\Z")
-FINGERPRINT = re.compile(r"^[0-9A-F]{40}\Z")
-# NVIDIA's CUDA repository URL goes into apt's sources: no space, quote or newline, and no user or password (the
-# sources are readable by everyone; apt reads credentials from /etc/apt/auth.conf.d/).
-DRIVER_REPO_URL = re.compile(r"""^(https?://[A-Za-z0-9\[]|file:///)[^\s"'@]*\Z""")
-# user:password@ in a URL, masked in messages.
-USERINFO = re.compile(r"//[^/]*@")
 CUDA_VERSION = re.compile(r"^[0-9]+\.[0-9]+\Z")
 CUDNN_VERSION = re.compile(r"^(8|9)\.[0-9]+\.[0-9]+\.[0-9]+\Z")
 TOOLKIT_VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+(~rc\.[0-9]+)?(-[0-9A-Za-z.~+]+)?\Z")
 CDI_SPEC_PATH = re.compile(r"^/[!-~]+\.(yaml|json)\Z")
-# The container toolkit's repository and key URLs, parsed in full: scheme, optional user info, a DNS name, IPv4 or
-# [IPv6] host, an optional port 1-65535, an optional path of printable ASCII (no space, newline or other control
-# character).
-_PORT = r"(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
-_HOST = r"([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])"
-TOOLKIT_URL = re.compile(rf"^https?://([!-.0-?A-~]+@)?{_HOST}(:{_PORT})?(/[!-~]*)?\Z")
+# The container toolkit's repository and key URLs: plain http(s) URLs (input_checks.PLAIN_URL).
 TOOLKIT_URL_EXAMPLES = {
     "nvidia_docker_repo_url": "https://nvidia.github.io/libnvidia-container",
     "nvidia_docker_repo_key_url": "https://nvidia.github.io/libnvidia-container/gpgkey",
 }
-
-
-def _is_list(value):
-    return isinstance(value, Sequence) and not isinstance(value, (str, bytes, Mapping))
-
-
-def _kind(value):
-    """The type of a value, in YAML's words."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, (int, float)):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, Mapping):
-        return "a mapping"
-    if _is_list(value):
-        return "a list"
-    return f"a {type(value).__name__}"
 
 
 def _text(name, value, problems):
@@ -66,7 +43,7 @@ def _text(name, value, problems):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
-    problems.append(f"{name} must be a string, not {_kind(value)}.")
+    problems.append(f"{name} must be a string, not {a_type_name(value, mapping='mapping')}.")
     return None
 
 
@@ -75,10 +52,6 @@ def _unsupported_distribution(role, derived):
         return []
     return [f"The {role} role supports Debian and Ubuntu, and this host runs {derived['distribution']} "
             f"{derived['distribution_version']}."]
-
-
-def _mask(text):
-    return USERINFO.sub("//***@", text)
 
 
 def _driver_version_problems(inputs, problems):
@@ -95,8 +68,9 @@ def _driver_version_problems(inputs, problems):
 
 
 def _driver_repository_problems(inputs, derived, problems):
-    """NVIDIA's CUDA repository: published for this architecture, its URLs fit for apt's sources, its key's
-    fingerprint in full (the role never trusts a key it cannot check)."""
+    """NVIDIA's CUDA repository: published for this architecture, its URLs fit for apt's sources (no space, quote or
+    newline, and no user or password: apt reads credentials from /etc/apt/auth.conf.d/), its key's fingerprint in
+    full (the role never trusts a key it cannot check)."""
     if derived["repo_arch"] == "unsupported":
         problems.append(f"NVIDIA's CUDA repository has packages for x86_64 and aarch64 (sbsa), and this host is "
                         f"{derived['architecture']}: use another host, or nvidia_driver_source: distro.")
@@ -105,23 +79,19 @@ def _driver_repository_problems(inputs, derived, problems):
             derived["repo_key_url"]}
     for name, value in urls.items():
         url = _text(name, value, problems)
-        if url is None or DRIVER_REPO_URL.match(url):
-            continue
-        credentials = "" if "@" not in url else (
-            "; it holds a user or password, which would be written to a source file everyone can read: give the URL "
-            "without them and put them in /etc/apt/auth.conf.d/ (mode 0600, see apt_auth.conf(5))")
-        problems.append(f"{name} is '{_mask(url)}', which is not an http://, https:// or file:// URL (for example "
-                        "https://developer.download.nvidia.com/compute/cuda/repos, or a mirror of it) without spaces, "
-                        f"quotes or a newline{credentials}.")
+        problem = None if url is None else apt_source_url_problem(
+            name, url, "for example https://developer.download.nvidia.com/compute/cuda/repos, or a mirror of it")
+        if problem:
+            problems.append(problem)
     given = _text("nvidia_driver_repo_key_fingerprint", inputs["nvidia_driver_repo_key_fingerprint"], problems)
-    fingerprint = re.sub(r"\s", "", given or "").upper()
-    if given is not None and not FINGERPRINT.match(fingerprint):
+    fingerprint = normalise_fingerprint(given or "")
+    if given is not None and not V4_FINGERPRINT.match(fingerprint):
         what = ("nvidia_driver_repo_key_fingerprint is empty" if not fingerprint
                 else f"nvidia_driver_repo_key_fingerprint '{given}' is not a full fingerprint")
         problems.append(f"{what}: set it to the 40 hexadecimal digits of the key that signs "
-                        f"{_mask(str(inputs['nvidia_driver_repo_url']))} (NVIDIA's: EB69 3B30 35CD 5710 E231  E123 "
-                        "A4B4 6996 3BF8 63CC; a mirror that copies NVIDIA's repository keeps that key). The role never "
-                        "trusts a key it cannot check.")
+                        f"{mask_userinfo(str(inputs['nvidia_driver_repo_url']))} (NVIDIA's: EB69 3B30 35CD 5710 E231  "
+                        "E123 A4B4 6996 3BF8 63CC; a mirror that copies NVIDIA's repository keeps that key). The role "
+                        "never trusts a key it cannot check.")
 
 
 def nvidia_driver_problems(inputs, derived=None):
@@ -159,9 +129,9 @@ def cuda_problems(inputs, derived):
     """
     problems = _unsupported_distribution("cuda", derived)
     versions = inputs["cuda_versions"]
-    if not _is_list(versions):
+    if not is_list(versions):
         problems.append('cuda_versions must be a list of major.minor versions (such as ["12.8"]), not '
-                        f"{_kind(versions)}.")
+                        f"{a_type_name(versions, mapping='mapping')}.")
         versions = None
     elif not versions:
         problems.append('cuda_versions is empty: list at least one toolkit, for example ["12.8"].')
@@ -214,21 +184,19 @@ def nvidia_docker_problems(inputs):
     bad_urls = []
     for name, example in TOOLKIT_URL_EXAMPLES.items():
         url = _text(name, inputs[name], problems)
-        if url is not None and not TOOLKIT_URL.match(url):
-            bad_urls.append(f"{name} is {json.dumps(url)}, which is not a plain https:// or http:// URL (a host name "
-                            "or address, an optional port 1-65535 and a path, no spaces, newlines or other characters "
-                            f"outside printable ASCII; file:// is not accepted): use for example {example} or a "
-                            "mirror's URL.")
+        problem = None if url is None else plain_url_problem(name, url, example)
+        if problem:
+            bad_urls.append(problem)
     if bad_urls:
         problems.append(" ".join(["The container toolkit's repository settings must be plain URLs.", *bad_urls]))
     given = _text("nvidia_docker_repo_key_fingerprint", inputs["nvidia_docker_repo_key_fingerprint"], problems)
-    fingerprint = re.sub(r"\s", "", given or "").upper()
+    fingerprint = normalise_fingerprint(given or "")
     if given is not None and not fingerprint:
         problems.append("nvidia_docker_repo_key_fingerprint is empty, so the key from nvidia_docker_repo_key_url "
-                        f"({inputs['nvidia_docker_repo_key_url']}) could not be verified: set it to the 40-hex-digit "
-                        "fingerprint of the key that signs nvidia_docker_repo_url "
-                        f"({inputs['nvidia_docker_repo_url']}).")
-    elif given is not None and not FINGERPRINT.match(fingerprint):
+                        f"({mask_userinfo(inputs['nvidia_docker_repo_key_url'])}) could not be verified: set it to the "
+                        "40-hex-digit fingerprint of the key that signs nvidia_docker_repo_url "
+                        f"({mask_userinfo(inputs['nvidia_docker_repo_url'])}).")
+    elif given is not None and not V4_FINGERPRINT.match(fingerprint):
         problems.append(f"nvidia_docker_repo_key_fingerprint '{given}' is not a full key fingerprint: give all 40 "
                         "hexadecimal digits (spaces allowed), as `gpg --show-keys` prints them.")
     version = _text("nvidia_docker_toolkit_version", inputs["nvidia_docker_toolkit_version"], problems)

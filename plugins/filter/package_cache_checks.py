@@ -10,29 +10,29 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from ansible_collections.mlinabox.stack.plugins.filter.preflight_checks import (
+from ansible_collections.mlinabox.stack.plugins.module_utils.input_checks import (
+    IPV4,
+    is_http_host_port,
     is_list,
-    mask_userinfo,
+    json_masked,
+    mapping_items,
+    of_type,
     to_bool,
     to_float,
     to_int,
     to_json,
-    wrong_type,
 )
 
 # Releases this role supports (distribution -> major versions).
 PLATFORMS = {"Debian": ["12", "13"], "Ubuntu": ["22", "24"]}
 # Addresses that mean "every interface": always refused (the services have no authentication).
 WILDCARDS = ("", "0.0.0.0", "::", "[::]", "0:0:0:0:0:0:0:0", "*")
-IPV4 = re.compile(r"^(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])){3}\Z")
 IPV6 = re.compile(r"^[0-9A-Fa-f:.]+\Z")
 INDEX_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
 HTTPS_URL = re.compile(r"^https://[^\s'\"\\]+\Z")
 HTTP_URL = re.compile(r"^http://[^\s'\"\\]+\Z")
 DIRECTORY = re.compile(r"^/[A-Za-z0-9._/-]*[A-Za-z0-9._-]\Z")
 SYSTEM_DIRECTORY = re.compile(r"^/(bin|boot|dev|etc|lib|lib64|proc|root|run|sbin|sys|tmp|usr|var|opt|home|srv)?/?\Z")
-# apt-cacher-ng's settings are readable by everyone: the upstream proxy has no user or password.
-UPSTREAM_PROXY = re.compile(r"^http://([A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:]+\]):[0-9]{1,5}/?\Z")
 # Numbers that must be more than 0.
 POSITIVE = ("package_cache_pypi_max_size_gib", "package_cache_pypi_download_timeout",
             "package_cache_pypi_connect_timeout", "package_cache_pypi_read_timeout", "package_cache_health_retries",
@@ -105,21 +105,18 @@ def _pypi_indexes(inputs):
     """Each rule once per item, named by the item's position and name (never its URL, which may carry
     credentials)."""
     indexes = inputs["package_cache_pypi_indexes"]
-    problem = wrong_type("package_cache_pypi_indexes", indexes, "list")
-    if problem:
-        return [problem]
-    if not indexes:
+    if is_list(indexes) and not indexes:
         return ["package_cache_pypi_indexes is empty: list at least one index ({name: pypi, url: "
                 "https://pypi.org/simple, port: 3141})."]
-    problems = [wrong_type(f"package_cache_pypi_indexes[{index}]", item, "dict")
-                for index, item in enumerate(indexes) if not isinstance(item, Mapping)]
-    items = [(index, item) for index, item in enumerate(indexes) if isinstance(item, Mapping)]
+    # The items that are no mapping first, then each rule of the others (which compare their names and ports).
+    problems = []
+    items = list(mapping_items("package_cache_pypi_indexes", indexes, problems))
     names = [str(item.get("name")) for item in dict(items).values()]
     ports = [to_int(item.get("port")) for item in dict(items).values()]
     insecure = to_bool(inputs["package_cache_allow_insecure_upstream"])
-    for index, item in items:
+    for where, item in items:
         name, url, port = str(item.get("name")), str(item.get("url")), item.get("port")
-        label = f"package_cache_pypi_indexes[{index}] ({name})"
+        label = f"{where} ({name})"
         if not INDEX_NAME.match(name):
             problems.append(f"{label}: name must be lower case letters, digits and -, starting with a letter or digit "
                             "(such as pytorch-cu130).")
@@ -171,12 +168,10 @@ def _directories(inputs):
             index and not re.match(r"^https://\S+\Z", index) and not (insecure and re.match(r"^http://\S+\Z", index))):
         problems.append("package_cache_pip_index_url must be empty (pip's own configuration) or an https:// index URL "
                         "(http:// only with package_cache_allow_insecure_upstream: true).")
+    # apt-cacher-ng's settings are readable by everyone: the upstream proxy has no user or password.
     proxy = inputs["package_cache_upstream_proxy"]
-    problem = wrong_type("package_cache_upstream_proxy", proxy, "string")
-    if problem:
-        problems.append(problem)
-    elif proxy and not UPSTREAM_PROXY.match(proxy):
-        problems.append(f"package_cache_upstream_proxy is {to_json(mask_userinfo(proxy))}: give the HTTP proxy the "
+    if of_type("package_cache_upstream_proxy", proxy, "string", problems) and proxy and not is_http_host_port(proxy):
+        problems.append(f"package_cache_upstream_proxy is {json_masked(proxy)}: give the HTTP proxy the "
                         "cache fetches through as http://host:port (no user or password: apt-cacher-ng's settings are "
                         'readable by everyone), or "" to fetch directly.')
     return problems

@@ -6,42 +6,41 @@ spec cannot express: one message per invalid item, naming the item, the key and 
 
 from __future__ import annotations
 
-import json
 import os
 import re
-from collections.abc import Mapping, Sequence
 
 from ansible_collections.mlinabox.stack.plugins.filter.package_cache import indexes_not_cached
+from ansible_collections.mlinabox.stack.plugins.module_utils.input_checks import (
+    SIMPLE_NAME,
+    is_list,
+    json_masked,
+    mask_userinfo,
+    to_json,
+)
 
 LIST_KEYS = ("packages", "extra_index_urls", "find_links")
-NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
 PYTHON = re.compile(r"^([0-9]+\.[0-9]+(\.[0-9]+)?)?\Z")
 PYTHON_X_Y = re.compile(r"^([0-9]+\.[0-9]+)?\Z")
 
 
-def _is_list(value):
-    return isinstance(value, Sequence) and not isinstance(value, (str, bytes, Mapping))
-
-
 def _problem(item, where, rules):
-    """The first problem of one item (every key filled in), or None."""
-    mask = rules["mask"]
-    not_lists = [key for key in LIST_KEYS if not _is_list(item.get(key))]
+    """The first problem of one item (every key filled in), or None. A URL is shown without its user:password@."""
+    not_lists = [key for key in LIST_KEYS if not is_list(item.get(key))]
     if not_lists:
         key = not_lists[0]
-        return (f"{where}.{key} is {json.dumps(mask(str(item[key])))}, not a list: write it as a YAML list ([a, b] or "
+        return (f"{where}.{key} is {json_masked(str(item[key]))}, not a list: write it as a YAML list ([a, b] or "
                 f'one "- item" a line).')
-    if not NAME.match(str(item["name"])):
+    if not SIMPLE_NAME.match(str(item["name"])):
         return "its name must be letters, digits, '.', '_' or '-' (it is a directory and a kernel name)."
     python = str(item["python"])
     if not PYTHON.match(python):
-        return f'python is {json.dumps(item["python"])}; use X.Y such as "3.12", or "" for python_stack_python_version.'
+        return f'python is {to_json(item["python"])}; use X.Y such as "3.12", or "" for python_stack_python_version.'
     packages = [str(package) for package in item["packages"]]
     unpinned = [package for package in packages if not rules["pinned"].match(package)]
     if unpinned:
         return ("each top-level package must be pinned (name==version, a release series name==X.Y.*, name===version "
-                f"or name @ URL); not pinned: {', '.join(json.dumps(package) for package in unpinned)}.")
-    with_credentials = [mask(package) for package in packages if rules["userinfo"].search(package)]
+                f"or name @ URL); not pinned: {', '.join(json_masked(package) for package in unpinned)}.")
+    with_credentials = [mask_userinfo(package) for package in packages if rules["userinfo"].search(package)]
     if with_credentials:
         return (f"{where}.packages has a URL with credentials ({', '.join(with_credentials)}), which would be written "
                 "to world-readable files (.mlbox-requirements.in, the freeze): serve the wheel from an index "
@@ -53,15 +52,16 @@ def _problem(item, where, rules):
         insecure = "" if rules["allow_insecure"] else " (http:// only with python_stack_allow_insecure_index: true)"
         return (f"{where}.index_url, extra_index_urls and find_links must be https:// URLs{insecure} without spaces or "
                 "commas (find_links may also be absolute, normalised directories on the target); refused: "
-                f"{', '.join(mask(url) for url in bad)}.")
+                f"{', '.join(mask_userinfo(url) for url in bad)}.")
     offline = rules["offline"] if item["offline"] is None else item["offline"]
     if not offline:
         uncached = indexes_not_cached([item["index_url"] or rules["index_url"], *item["extra_index_urls"]],
                                       rules["index_cache"])
         if uncached:
-            return (f"it reads {', '.join(mask(url) for url in uncached)}, which the fleet's package cache does not "
-                    "serve (python_stack_index_cache, set from package_cache_pypi_indexes when package_cache_host is "
-                    "set): add the index to package_cache_pypi_indexes, for the cache host and its clients.")
+            return (f"it reads {', '.join(mask_userinfo(url) for url in uncached)}, which the fleet's package cache "
+                    "does not serve (python_stack_index_cache, set from package_cache_pypi_indexes when "
+                    "package_cache_host is set): add the index to package_cache_pypi_indexes, for the cache host and "
+                    "its clients.")
     lock = item["lock_file"]
     if not packages and not lock:
         return "it has neither packages nor a lock_file."
@@ -80,16 +80,15 @@ def python_env_problems(envs, defaults, settings, list_name=""):
     """One message for each invalid item of envs, each item read over defaults.
 
     settings: the role's settings the rules need (python_source, offline, index_url, index_cache,
-    allow_insecure_index) and its regular expressions (pinned, url, path, userinfo). list_name: the list the
-    items come from (items are then named list_name[i]); empty for the one item python_stack_env.
+    allow_insecure_index) and its regular expressions (pinned, url, path; userinfo finds a package URL with
+    credentials). list_name: the list the items come from (items are then named list_name[i]); empty for the one
+    item python_stack_env.
     """
-    userinfo = re.compile(settings["userinfo_regex"])
     rules = {
         "pinned": re.compile(settings["pinned_regex"]),
         "url": re.compile(settings["url_regex"]),
         "path": re.compile(settings["path_regex"]),
-        "userinfo": userinfo,
-        "mask": lambda text: userinfo.sub(r"\1***@", text),
+        "userinfo": re.compile(settings["userinfo_regex"]),
         "allow_insecure": bool(settings["allow_insecure_index"]),
         "offline": bool(settings["offline"]),
         "index_url": settings["index_url"],

@@ -5,15 +5,18 @@
 site.yml also runs before any role changes the host): one message per problem, naming the variable and the fix.
 
 Strings are read as Ansible's match test reads them (str()). A list input given as a string is reported, and the
-rules that read that list are skipped."""
+rules that read that list are skipped. An index URL's user info (a token) is shown as ***@."""
 
 from __future__ import annotations
 
-import json
 import re
 
-from ansible_collections.mlinabox.stack.plugins.filter.h2o_checks import not_lists
-from ansible_collections.mlinabox.stack.plugins.filter.python_envs import _is_list
+from ansible_collections.mlinabox.stack.plugins.module_utils.input_checks import (
+    PLAIN_URL,
+    is_list,
+    json_masked,
+    not_lists,
+)
 
 SERIES = re.compile(r"^[0-9]{2}\.[0-9]{2}\Z")
 CUDA = re.compile(r"^[0-9]+\.[0-9]+(\.[0-9]+)?\Z")
@@ -21,12 +24,6 @@ DRIVER = re.compile(r"^[0-9]{3}(\.[0-9]+)*\Z")
 LIBRARY = re.compile(r"^[a-z][a-z0-9_-]*[a-z0-9]\Z")
 # A library named with its wheel variant (cudf-cu12): the role adds that itself.
 VARIANT_SUFFIX = re.compile(r".*-cu[0-9]+\Z")
-# An index URL, parsed in full: https (or http, for a mirror), optional user info (a token), a DNS name, IPv4 or
-# [IPv6] host, an optional port 1-65535, an optional path of printable ASCII (no space, newline or control
-# character). \Z, not $: Python's $ also matches before a trailing newline.
-PORT = "(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[1-9][0-9]{0,3})"
-HOST = r"([A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])"
-INDEX_URL = re.compile(rf"^https?://([!-.0-?A-~]+@)?{HOST}(:{PORT})?(/[!-~]*)?\Z")
 
 LIST_INPUTS = ("rapids_libraries", "rapids_extra_libraries", "rapids_extra_packages", "rapids_extra_index_urls")
 
@@ -51,10 +48,10 @@ def _library_problems(inputs, facts):
     """The libraries (at least one, plain names) and the indexes."""
     libraries, extra = inputs.get("rapids_libraries"), inputs.get("rapids_extra_libraries")
     problems = []
-    if _is_list(libraries) and not libraries:
+    if is_list(libraries) and not libraries:
         problems.append("rapids_libraries is empty: list the RAPIDS libraries to install, at least [cudf, cuml], or "
                         "turn the role off.")
-    if _is_list(libraries) and _is_list(extra):
+    if is_list(libraries) and is_list(extra):
         names = [str(name) for name in [*libraries, *extra]]
         bad = ([name for name in names if not LIBRARY.match(name)]
                + [name for name in names if VARIANT_SUFFIX.match(name)])
@@ -63,10 +60,11 @@ def _library_problems(inputs, facts):
                             "names such as cudf, cuml or cugraph, without version or -cuXX suffix (the role adds "
                             f"-{facts.get('variant')}=={inputs.get('rapids_version')}.*).")
     urls = inputs.get("rapids_extra_index_urls")
-    bad_urls = [url for url in urls if not INDEX_URL.match(str(url))] if _is_list(urls) else []
+    # An index URL is a plain https (or, for a mirror, http) URL; its user info (a token) is shown as ***@.
+    bad_urls = [url for url in urls if not PLAIN_URL.match(str(url))] if is_list(urls) else []
     if bad_urls:
         problems.append(
-            f"rapids_extra_index_urls has {', '.join(json.dumps(url) for url in bad_urls)}: use plain https:// (or a "
+            f"rapids_extra_index_urls has {', '.join(json_masked(url) for url in bad_urls)}: use plain https:// (or a "
             "mirror's http://) index URLs, with a host, an optional port 1-65535 and a path, and no spaces, newlines "
             "or other characters outside printable ASCII (file:// is not accepted), such as https://pypi.nvidia.com, "
             "or [] for PyPI alone.")

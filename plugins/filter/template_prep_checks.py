@@ -8,11 +8,15 @@ message per problem, naming the variable and the fix."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 
-from ansible_collections.mlinabox.stack.plugins.filter.preflight_checks import is_list, to_bool, wrong_type
+from ansible_collections.mlinabox.stack.plugins.module_utils.input_checks import (
+    SIMPLE_NAME,
+    is_list,
+    mapping_items,
+    to_bool,
+    wrong_type,
+)
 
-PROFILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 # An absolute directory without wildcards, not ending in '/'; and nothing that makes it another directory than it
 # reads: no '.' or '..' component, no '//', no control character.
 CLEAN_PATH = re.compile(r"^/[^*?\[]*[^/*?\[]\Z")
@@ -34,15 +38,8 @@ def _confirmation(confirm, users):
 
 
 def _clean_paths(items):
-    problem = wrong_type("template_prep_clean_paths", items, "list")
-    if problem:
-        return [problem]
     problems = []
-    for index, item in enumerate(items):
-        where = f"template_prep_clean_paths[{index}]"
-        if not isinstance(item, Mapping):
-            problems.append(wrong_type(where, item, "dict"))
-            continue
+    for where, item in mapping_items("template_prep_clean_paths", items, problems):
         path, patterns = item.get("path"), item.get("patterns")
         if not is_list(patterns):
             problems.append(wrong_type(f"{where}.patterns", patterns, "list"))
@@ -74,7 +71,7 @@ def template_prep_problems(inputs):
     order the role once asserted them; [] when all is well."""
     problems = _confirmation(inputs["template_prep_confirm"], inputs["template_prep_remove_authorized_keys_for"])
     profile = inputs["template_prep_profile"]
-    if not PROFILE.match(str(profile)):
+    if not SIMPLE_NAME.match(str(profile)):
         problems.append(f"template_prep_profile is '{profile}', which is not a profile name (letters, digits, '.', '_' "
                         "or '-', for example current, cpu or seed-2021).")
     problems += _clean_paths(inputs["template_prep_clean_paths"])

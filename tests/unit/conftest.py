@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from ansible.module_utils import basic
 from ansible.module_utils.common import warnings as common_warnings
 from ansible.module_utils.testing import patch_module_args
@@ -37,6 +38,25 @@ def _ensure_collection_link() -> None:
 _ensure_collection_link()
 if str(COLLECTIONS) not in sys.path:
     sys.path.insert(0, str(COLLECTIONS))
+
+
+def role_yaml(role, path="defaults/main.yml"):
+    """roles/<role>/<path> as Python values: the input checks' tests start from the role's own defaults and vars."""
+    return yaml.safe_load((REPO_ROOT / "roles" / role / path).read_text())
+
+
+def assert_one_problem(found, expected):
+    """An input check found one problem, and its message holds `expected`."""
+    assert len(found) == 1, found
+    assert expected in found[0]
+
+
+def assert_a_problem(found, expected):
+    """Some message of an input check holds `expected`; with expected None, it found nothing."""
+    if expected is None:
+        assert found == []
+    else:
+        assert any(expected in message for message in found), found
 
 
 class FakeCommands:

@@ -8,16 +8,13 @@ tests/integration/bad_input_desktop_apps.yml runs the same messages through the 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import jinja2
 import pytest
-import yaml
 from ansible_collections.mlinabox.stack.plugins.filter.desktop_apps_checks import desktop_apps_problems
+from conftest import assert_a_problem, assert_one_problem, role_yaml
 
-ROLE = Path(__file__).resolve().parents[2] / "roles/desktop_apps"
-DEFAULTS = yaml.safe_load((ROLE / "defaults/main.yml").read_text())
-VARS = yaml.safe_load((ROLE / "vars/main.yml").read_text())
+DEFAULTS = role_yaml("desktop_apps")
+VARS = role_yaml("desktop_apps", "vars/main.yml")
 INPUTS = ("desktop_apps_remote_desktop", "desktop_apps_remote_desktop_port", "desktop_apps_remote_desktop_address",
           "desktop_apps_remote_desktop_allow_non_loopback")
 HOST = {"all_ipv4_addresses": ["10.0.0.5", "172.17.0.1"], "all_ipv6_addresses": ["fe80::1"]}
@@ -104,8 +101,7 @@ def test_the_remote_desktop_off_is_not_checked():
 ])
 def test_each_rule_has_its_message(overrides, expected):
     found = problems(**overrides)
-    assert len(found) == 1, found
-    assert expected in found[0]
+    assert_one_problem(found, expected)
 
 
 def test_credentials_in_a_url_are_masked():
@@ -141,10 +137,7 @@ def test_independent_problems_are_all_reported():
 ])
 def test_wrong_types_give_a_message_not_an_exception(overrides, expected):
     found = problems(**overrides)
-    if expected is None:
-        assert found == []
-    else:
-        assert any(expected in message for message in found), found
+    assert_a_problem(found, expected)
 
 
 def test_facts_of_the_wrong_type_give_no_exception():

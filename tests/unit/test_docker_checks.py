@@ -9,16 +9,15 @@ tests/integration/bad_input_docker.yml runs the same messages through the role."
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
-import yaml
 from ansible_collections.mlinabox.stack.plugins.filter.docker_checks import (
     docker_daemon_json_problems,
     docker_problems,
 )
+from conftest import assert_a_problem, assert_one_problem, role_yaml
 
-DEFAULTS = yaml.safe_load((Path(__file__).resolve().parents[2] / "roles/docker/defaults/main.yml").read_text())
+DEFAULTS = role_yaml("docker")
 INPUTS = ("docker_source", "docker_repo_url", "docker_repo_key_url", "docker_repo_key_fingerprint", "docker_version",
           "docker_containerd_version", "docker_buildx_version", "docker_compose_version", "docker_daemon_options",
           "docker_daemon_options_absent", "docker_allow_insecure_registries", "docker_daemon_json_path")
@@ -135,8 +134,7 @@ def test_the_distro_source_skips_the_repository_rules():
 ])
 def test_each_rule_has_its_message(overrides, expected):
     found = problems(**overrides)
-    assert len(found) == 1, found
-    assert expected in found[0]
+    assert_one_problem(found, expected)
 
 
 def test_independent_problems_are_all_reported():
@@ -183,10 +181,7 @@ def test_a_daemon_json_that_is_no_object_skips_the_rules_that_read_it():
 ])
 def test_wrong_types_give_a_message_not_an_exception(overrides, expected):
     found = problems(**overrides)
-    if expected is None:
-        assert found == []
-    else:
-        assert any(expected in message for message in found), found
+    assert_a_problem(found, expected)
 
 
 def test_daemon_json_check_alone():

@@ -8,15 +8,12 @@ bad_input_rapids_h2o.yml runs the same messages through the role."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 from ansible_collections.mlinabox.stack.plugins.filter.h2o_checks import h2o_problems, java_check
+from conftest import assert_one_problem, role_yaml
 
-ROLE = Path(__file__).resolve().parents[2] / "roles/h2o"
-DEFAULTS = yaml.safe_load((ROLE / "defaults/main.yml").read_text())
-VARS = yaml.safe_load((ROLE / "vars/main.yml").read_text())
+DEFAULTS = role_yaml("h2o")
+VARS = role_yaml("h2o", "vars/main.yml")
 INPUTS = {key: DEFAULTS[key] for key in (
     "h2o_version", "h2o_java_package", "h2o_allow_unsupported_java", "h2o_extra_packages", "h2o_address",
     "h2o_allow_remote", "h2o_port", "h2o_memory", "h2o_user", "h2o_home", "h2o_cluster_name", "h2o_health_retries",
@@ -91,8 +88,7 @@ def test_the_defaults_have_no_problem():
 ])
 def test_each_rule_names_the_problem(inputs, facts, expected):
     found = problems(facts, **inputs)
-    assert len(found) == 1, found
-    assert expected in found[0]
+    assert_one_problem(found, expected)
 
 
 def test_independent_problems_are_all_reported():

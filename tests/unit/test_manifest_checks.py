@@ -8,13 +8,11 @@ role."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 from ansible_collections.mlinabox.stack.plugins.filter.manifest_checks import manifest_problems
+from conftest import role_yaml
 
-DEFAULTS = yaml.safe_load((Path(__file__).resolve().parents[2] / "roles/manifest/defaults/main.yml").read_text())
+DEFAULTS = role_yaml("manifest")
 INPUTS = {"manifest_package_licences": DEFAULTS["manifest_package_licences"], "manifest_box_name": "ML in a Box",
           "manifest_profile": "seed-2021"}
 RULE = ("is invalid: each item needs 'packages' (a regular expression for the package names) and exactly one of 'id' "

@@ -8,24 +8,21 @@ tests/integration/bad_input_nvidia.yml runs the same messages through the roles.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 from ansible_collections.mlinabox.stack.plugins.filter.nvidia_checks import (
     cuda_problems,
     cudnn_problems,
     nvidia_docker_problems,
     nvidia_driver_problems,
 )
+from conftest import role_yaml
 
-ROLES = Path(__file__).resolve().parents[2] / "roles"
 NVIDIA_FPR = "EB69 3B30 35CD 5710 E231  E123 A4B4 6996 3BF8 63CC"
 WRONG_TYPES = [None, True, ["580"], {"a": 1}]
 
 
 def defaults(role, *names):
-    values = yaml.safe_load((ROLES / role / "defaults/main.yml").read_text())
+    values = role_yaml(role)
     return {name: values[name] for name in names}
 
 

@@ -8,13 +8,11 @@ tests/integration/bad_input_package_cache.yml runs the same messages through the
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 from ansible_collections.mlinabox.stack.plugins.filter.package_cache_checks import FilterModule, package_cache_problems
+from conftest import assert_one_problem, role_yaml
 
-DEFAULTS = yaml.safe_load((Path(__file__).resolve().parents[2] / "roles/package_cache/defaults/main.yml").read_text())
+DEFAULTS = role_yaml("package_cache")
 FACTS = {"distribution": "Debian", "distribution_version": "12.7", "distribution_major_version": "12",
          "all_ipv4_addresses": ["10.0.0.5", "172.17.0.1"], "all_ipv6_addresses": ["fd00::5"]}
 INDEX = {"name": "pypi", "url": "https://pypi.org/simple", "port": 3141}
@@ -108,8 +106,7 @@ def test_defaults_and_good_settings_have_no_problem():
 ])
 def test_each_rule_names_the_problem(facts, overrides, expected):
     found = problems(facts, **overrides)
-    assert len(found) == 1
-    assert expected in found[0]
+    assert_one_problem(found, expected)
     assert "secret" not in found[0]
 
 

@@ -8,10 +8,7 @@ the role."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 from ansible_collections.mlinabox.stack.plugins.filter.preflight_checks import (
     FilterModule,
     mask_userinfo,
@@ -20,8 +17,9 @@ from ansible_collections.mlinabox.stack.plugins.filter.preflight_checks import (
     to_float,
     to_int,
 )
+from conftest import assert_one_problem, role_yaml
 
-DEFAULTS = yaml.safe_load((Path(__file__).resolve().parents[2] / "roles/preflight/defaults/main.yml").read_text())
+DEFAULTS = role_yaml("preflight")
 INPUTS = {name: DEFAULTS[name] for name in (
     "preflight_supported_platforms", "preflight_supported_architectures", "preflight_http_proxy",
     "preflight_https_proxy", "preflight_no_proxy", "preflight_ca_certificates", "preflight_apt_mirror",
@@ -94,8 +92,7 @@ def test_defaults_and_good_settings_have_no_problem():
 ])
 def test_each_rule_names_the_problem(facts, overrides, expected):
     found = problems(facts, **overrides)
-    assert len(found) == 1
-    assert expected in found[0]
+    assert_one_problem(found, expected)
 
 
 def test_credentials_are_never_shown():
@@ -144,8 +141,7 @@ def test_every_problem_is_reported():
 ])
 def test_wrong_types_are_reported_not_raised(overrides, expected):
     found = problems(**overrides)
-    assert len(found) == 1
-    assert expected in found[0]
+    assert_one_problem(found, expected)
     assert "secret" not in found[0]
 
 

@@ -8,14 +8,12 @@ runs the same messages through the role."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import jinja2
 import pytest
-import yaml
 from ansible_collections.mlinabox.stack.plugins.filter.python_envs import python_env_problems
+from conftest import role_yaml
 
-VARS = yaml.safe_load((Path(__file__).resolve().parents[2] / "roles/python_stack/vars/main.yml").read_text())
+VARS = role_yaml("python_stack", "vars/main.yml")
 DEFAULTS = VARS["__python_stack_env_defaults"]
 
 

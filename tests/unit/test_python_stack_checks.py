@@ -9,20 +9,18 @@ bad_input_python_stack.yml runs the same messages through the role."""
 from __future__ import annotations
 
 import datetime
-from pathlib import Path
 
 import jinja2
 import pytest
-import yaml
 from ansible_collections.mlinabox.stack.plugins.filter.python_stack_checks import (
     FilterModule,
     python_stack_jupyter_problems,
     python_stack_problems,
 )
+from conftest import assert_one_problem, role_yaml
 
-ROLE = Path(__file__).resolve().parents[2] / "roles/python_stack"
-VARS = yaml.safe_load((ROLE / "vars/main.yml").read_text())
-DEFAULTS = yaml.safe_load((ROLE / "defaults/main.yml").read_text())
+VARS = role_yaml("python_stack", "vars/main.yml")
+DEFAULTS = role_yaml("python_stack")
 ENVS = [{"name": "base", "packages": ["numpy==2.4.6", "jupyterlab==4.6.6"]},
         {"name": "pytorch", "packages": ["torch==2.14.1"]},
         {"name": "tensorflow", "packages": ["tensorflow-cpu==2.21.0"]}]
@@ -142,8 +140,7 @@ def test_valid_settings_have_no_problem():
 ])
 def test_each_rule(overrides, expected):
     found = problems(**overrides)
-    assert len(found) == 1, found
-    assert expected in found[0]
+    assert_one_problem(found, expected)
 
 
 def test_every_problem_is_reported_in_order():
@@ -242,8 +239,7 @@ def test_environment_items_that_are_not_mappings_are_left_to_python_env_problems
 ])
 def test_each_jupyter_rule(overrides, expected):
     found = jupyter_problems(**overrides)
-    assert len(found) == 1, found
-    assert expected in found[0]
+    assert_one_problem(found, expected)
 
 
 def test_an_environment_with_a_lock_file_or_extras_installs_jupyterlab():

@@ -8,13 +8,11 @@ the same messages through the role."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 from ansible_collections.mlinabox.stack.plugins.filter.rapids_checks import rapids_problems
+from conftest import assert_one_problem, role_yaml
 
-DEFAULTS = yaml.safe_load((Path(__file__).resolve().parents[2] / "roles/rapids/defaults/main.yml").read_text())
+DEFAULTS = role_yaml("rapids")
 INPUTS = {key: DEFAULTS[key] for key in (
     "rapids_version", "rapids_cuda_version", "rapids_driver_version", "rapids_libraries", "rapids_extra_libraries",
     "rapids_extra_packages", "rapids_extra_index_urls")}
@@ -64,8 +62,7 @@ def test_valid_inputs_have_no_problem():
 ])
 def test_each_rule_names_the_problem(inputs, expected):
     found = problems(**inputs)
-    assert len(found) == 1, found
-    assert expected in found[0]
+    assert_one_problem(found, expected)
 
 
 def test_independent_problems_are_all_reported():

@@ -8,16 +8,14 @@ through the role."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import yaml
 from ansible_collections.mlinabox.stack.plugins.filter.template_prep_checks import (
     FilterModule,
     template_prep_problems,
 )
+from conftest import assert_one_problem, role_yaml
 
-DEFAULTS = yaml.safe_load((Path(__file__).resolve().parents[2] / "roles/template_prep/defaults/main.yml").read_text())
+DEFAULTS = role_yaml("template_prep")
 INPUTS = {"template_prep_confirm": True, "template_prep_profile": "current",
           "template_prep_remove_authorized_keys_for": [],
           "template_prep_clean_paths": DEFAULTS["template_prep_clean_paths"],
@@ -74,8 +72,7 @@ def test_defaults_and_good_settings_have_no_problem():
 ])
 def test_each_rule_names_the_problem(overrides, expected):
     found = problems(**overrides)
-    assert len(found) == 1
-    assert expected in found[0]
+    assert_one_problem(found, expected)
 
 
 def test_every_problem_is_reported():
@@ -103,8 +100,7 @@ def test_every_problem_is_reported():
 ])
 def test_wrong_types_are_reported_not_raised(overrides, expected):
     found = problems(**overrides)
-    assert len(found) == 1
-    assert expected in found[0]
+    assert_one_problem(found, expected)
 
 
 def test_filter_is_registered():
