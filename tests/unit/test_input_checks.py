@@ -198,8 +198,8 @@ def _h2o():
     facts = {"distribution": "Debian", "distribution_version": "12", "java_package_default": "openjdk-17-jre-headless",
              "java_package_regex": role_yaml("h2o", "vars/main.yml")["__h2o_java_package_regex"]}
     found = h2o_problems({**inputs, "h2o_java_options": f"-Dhttps.proxy=http://alice:{SECRET}@proxy:3128"}, facts)
-    found += h2o_problems({**inputs, "h2o_extra_args": [f"-network=http://alice:{SECRET}@h", f"-x http://alice:{SECRET}@h",
-                                                         f"-ip=http://alice:{SECRET}@h"]}, facts)
+    extra_args = [f"-network=http://alice:{SECRET}@h", f"-x http://alice:{SECRET}@h", f"-ip=http://alice:{SECRET}@h"]
+    found += h2o_problems({**inputs, "h2o_extra_args": extra_args}, facts)
     # The string that is no list (twice); the options that clash, open H2O, hold a space.
     return found, 5
 
