@@ -54,9 +54,8 @@ options:
         type: bool
         default: true
       mode:
-        description: Octal permission bits, as a string (V(0644)).
+        description: Octal permission bits, as a string. Unset, V(0644) for a file and V(0755) for a directory.
         type: str
-        default: "0644"
       owner:
         description:
           - The file's owner, a user name or a uid. One the host does not know fails, but in check mode, where an
@@ -156,7 +155,7 @@ def main():
                     "state": {"type": "str", "choices": ["file", "directory", "absent"], "default": "file"},
                     "content": {"type": "str"},
                     "force": {"type": "bool", "default": True},
-                    "mode": {"type": "str", "default": "0644"},
+                    "mode": {"type": "str"},
                     "owner": {"type": "str", "default": "root"},
                     "group": {"type": "str", "default": "root"},
                 },
@@ -179,7 +178,8 @@ def main():
         if item["state"] == "directory" and item["force"] and os.path.lexists(path) and not os.path.isdir(path):
             module.fail_json(msg=f"{path} is not a directory: move it away. Nothing was changed.")
         if item["state"] != "absent":
-            item["mode"] = octal(module, item["mode"], path + ": mode")
+            default_mode = "0755" if item["state"] == "directory" else "0644"
+            item["mode"] = octal(module, item["mode"] or default_mode, path + ": mode")
             item["ids"] = ids(module, item)
         plan.append(item)
     changed = []

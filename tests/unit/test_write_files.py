@@ -97,6 +97,13 @@ def test_directories_in_order_then_their_files(tmp_path, run_module):
     assert stat(home / "ice")[0] == 0o750
 
 
+def test_a_directory_without_a_mode_is_0755_and_a_file_0644(tmp_path, run_module):
+    items = [{"path": str(tmp_path / "tokens"), "state": "directory"},
+             {"path": str(tmp_path / "tokens" / "t"), "content": "x"}]
+    run_module(write_files.main, {"files": items})
+    assert stat(tmp_path / "tokens")[0] == 0o755 and stat(tmp_path / "tokens" / "t")[0] == 0o644
+
+
 def test_a_link_where_a_directory_should_be_fails_before_any_change(tmp_path, run_module):
     """A user who owns the parent could point the link at /etc: root must not re-own what it points to."""
     victim, link, first = tmp_path / "victim", tmp_path / "ice", tmp_path / "first"
