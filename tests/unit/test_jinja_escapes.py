@@ -37,7 +37,8 @@ def block_scalars(node):
 
 def test_the_check_sees_the_mistake():
     node = yaml.compose("x: >-\n  {{ a | join('\\n') }}\ny: \"{{ a | join('\\n') }}\"\n"
-                        "z: >-\n  {{ a | regex_search('java\\\\.version') }}\nw: >-\n  {{ a | regex_search('java\\.v') }}\n")
+                        "z: >-\n  {{ a | regex_search('java\\\\.version') }}\n"
+                        "w: >-\n  {{ a | regex_search('java\\.v') }}\n")
     found = [scalar for scalar in block_scalars(node) if any(ESCAPE.search(j) for j in JINJA.findall(scalar.value))]
     assert [scalar.start_mark.line for scalar in found] == [0, 3]
 
