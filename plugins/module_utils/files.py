@@ -78,3 +78,12 @@ def remove_path(path, check_mode):
         else:
             os.unlink(path)
     return True
+
+
+def make_parent(path, mode):
+    """Create the missing parent directory of `path` (and those above it) with `mode`, umask aside; an existing one
+    is left as it is."""
+    parent = os.path.dirname(path)
+    if not os.path.isdir(parent):
+        os.makedirs(parent, mode)
+        os.chmod(parent, mode)

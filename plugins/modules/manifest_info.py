@@ -230,7 +230,7 @@ from ansible_collections.mlinabox.stack.plugins.module_utils import (
     tree_readers,
 )
 from ansible_collections.mlinabox.stack.plugins.module_utils.binaries import C_LOCALE, find_binary
-from ansible_collections.mlinabox.stack.plugins.module_utils.files import ensure_file
+from ansible_collections.mlinabox.stack.plugins.module_utils.files import ensure_file, make_parent
 
 
 def read_packages(module, root):
@@ -261,12 +261,10 @@ def write(module, manifest, sbom):
                  (params["sbom_path"], json.dumps(sbom, indent=2, separators=(",", ": ")) + "\n")]
     written = []
     for path, text in documents:
-        parent = os.path.dirname(path)
-        if not os.path.isdir(parent):
-            if module.check_mode:
-                written.append(path)
-                continue
-            os.makedirs(parent, 0o755)
+        if module.check_mode and not os.path.isdir(os.path.dirname(path)):
+            written.append(path)
+            continue
+        make_parent(path, 0o755)
         if ensure_file(path, text.encode("utf-8"), 0o644, module.check_mode):
             written.append(path)
     return written

@@ -110,7 +110,12 @@ import os
 import pwd
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.mlinabox.stack.plugins.module_utils.files import ensure_directory, ensure_file, remove_path
+from ansible_collections.mlinabox.stack.plugins.module_utils.files import (
+    ensure_directory,
+    ensure_file,
+    make_parent,
+    remove_path,
+)
 
 
 def octal(module, value, name):
@@ -199,9 +204,7 @@ def apply(module, item, directory_mode):
     parent = os.path.dirname(path)
     if check_mode and (item["ids"] is None or not os.path.isdir(parent)):
         return True  # the owner, or the parent, comes from an earlier step or an earlier item
-    if not os.path.isdir(parent):
-        os.makedirs(parent, directory_mode)
-        os.chmod(parent, directory_mode)
+    make_parent(path, directory_mode)
     if item["state"] == "directory":
         return ensure_directory(path, item["mode"], check_mode, owner=item["ids"])
     return ensure_file(path, item["content"].encode("utf-8"), item["mode"], check_mode, owner=item["ids"])

@@ -502,6 +502,7 @@ def test_module_writes_the_three_documents_once(run_module, dpkg, tree, tmp_path
     assert json.loads((docs / "sbom.cdx.json").read_text()) == result["sbom"]
     assert (docs / "manifest.md").read_text() == manifest_documents.markdown(result["manifest"])
     assert (docs / "sbom.cdx.json").stat().st_mode & 0o7777 == 0o644
+    assert docs.stat().st_mode & 0o7777 == 0o755  # whatever the umask
     again = run_module(manifest_info.main, args)
     assert not again["changed"] and again["changed_paths"] == []
     assert not run_module(manifest_info.main, args, check_mode=True)["changed"]
