@@ -17,10 +17,7 @@ from ansible_collections.mlinabox.stack.plugins.module_utils.input_checks import
     is_list,
     json_masked,
     mapping_items,
-    mask_userinfo,
     of_type,
-    to_bool,
-    to_float,
     to_int,
     to_json,
     type_name,
@@ -35,8 +32,6 @@ PROXY = re.compile(rf"^https?://([^\s/@:\"'\\]+(:[^\s/@\"'\\]*)?@)?{LOOSE_HOST}(
 NO_PROXY = re.compile(r"^[A-Za-z0-9.*:/\[\]_-]*(\s*,\s*[A-Za-z0-9.*:/\[\]_-]*)*\Z")
 USERINFO = re.compile(r"^[a-z]+://[^/]*@")
 COMPONENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*\Z")
-# mask_userinfo, to_bool, to_float and to_int were first written here; the unit tests still import them from here.
-__all__ = ["FilterModule", "mask_userinfo", "preflight_problems", "to_bool", "to_float", "to_int"]
 
 
 def _platform(facts, platforms, architectures):

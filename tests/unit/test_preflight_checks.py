@@ -9,10 +9,9 @@ the role."""
 from __future__ import annotations
 
 import pytest
-from ansible_collections.mlinabox.stack.plugins.filter.preflight_checks import (
-    FilterModule,
+from ansible_collections.mlinabox.stack.plugins.filter.preflight_checks import FilterModule, preflight_problems
+from ansible_collections.mlinabox.stack.plugins.module_utils.input_checks import (
     mask_userinfo,
-    preflight_problems,
     to_bool,
     to_float,
     to_int,
