@@ -63,14 +63,14 @@ options:
     default: []
     suboptions:
       port:
-        description: The TCP port.
+        description: A TCP port (1-65535).
         type: int
         required: true
       unit:
-        description: The systemd unit whose processes may hold the port.
+        description: Its owner, a systemd unit such as C(h2o.service); without it every listener is another's.
         type: str
   proc:
-    description: Where procfs is mounted (tests point it elsewhere).
+    description: The procfs mount point O(ports) reads (tests give a fake one).
     type: path
     default: /proc
 """
