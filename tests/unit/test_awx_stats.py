@@ -1,11 +1,11 @@
 # Copyright: (c) 2026, ML in a Box developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The set_stats tasks that publish the reports' key results for AWX (docs/awx.md): the manifest role's
-tasks/stats.yml and the publishing tasks of verify.yml and plan.yml, taken from those files as they are and run
-by ansible-playbook against two local hosts with recorded-shape inputs. Checks what the job's artifacts hold
-(the run's global custom stats, one key per host, added up across hosts), that nothing secret from the reports'
-other fields gets there, and that mlbox_set_stats=false turns it off."""
+"""The set_stats tasks that publish the reports' key results for AWX (docs/awx.md): the manifest role's set_stats
+task (tasks/steps.yml, its summary from vars/main.yml) and the publishing tasks of verify.yml and plan.yml, taken
+from those files as they are and run by ansible-playbook against two local hosts with recorded-shape inputs.
+Checks what the job's artifacts hold (the run's global custom stats, one key per host, added up across hosts), that
+nothing secret from the reports' other fields gets there, and that mlbox_set_stats=false turns it off."""
 
 from __future__ import annotations
 
@@ -80,6 +80,13 @@ def task_named(playbook: str, name: str) -> dict:
     return found[0]
 
 
+def manifest_stats_task() -> dict:
+    steps = yaml.safe_load((REPO_ROOT / "roles" / "manifest" / "tasks" / "steps.yml").read_text())
+    found = [task for task in steps if "ansible.builtin.set_stats" in task]
+    assert len(found) == 1, "roles/manifest/tasks/steps.yml has no set_stats task"
+    return found[0]
+
+
 def run_stats(tmp_path: Path, extra_vars: dict) -> dict:
     inventory = {"all": {"hosts": {host: {"ansible_connection": "local", "ansible_python_interpreter": sys.executable}
                                    for host in ("box1", "box2")}}}
@@ -90,15 +97,18 @@ def run_stats(tmp_path: Path, extra_vars: dict) -> dict:
         "vars": {
             "__manifest_info": MANIFEST_INFO,
             "manifest_dir": "/etc/mlbox",
+            # As site.yml passes it to the manifest role.
+            "manifest_set_stats": "{{ mlbox_set_stats | default(true) }}",
             "__verify_report": VERIFY_REPORT,
             "verify_report_dir": "/srv/reports/{{ inventory_hostname }}",
             "mlbox_apt_plan": APT_PLAN,
             "mlbox_profile": "cpu",
             "plan_report_dir": "/srv/reports/{{ inventory_hostname }}",
         },
+        # The manifest role's summary is a lazy var of its vars/main.yml.
+        "vars_files": [str(REPO_ROOT / "roles/manifest/vars/main.yml")],
         "tasks": [
-            {"name": "Manifest", "ansible.builtin.include_tasks": str(REPO_ROOT / "roles/manifest/tasks/stats.yml"),
-             "when": "mlbox_set_stats | default(true) | bool"},
+            manifest_stats_task(),
             task_named("verify.yml", f"Publish the result as {AWX_ARTIFACTS}"),
             task_named("plan.yml", f"Publish the plan's counts as {AWX_ARTIFACTS}"),
         ],
