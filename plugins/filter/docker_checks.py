@@ -130,29 +130,36 @@ def _option_problems(options, absent, allowed):
     return problems
 
 
-def _read_daemon_json(read):
-    """The object the read of daemon.json printed (the role's reader: compact JSON, {} for a missing file), or
-    None where the read failed."""
-    if not isinstance(read, Mapping) or read.get("rc") != 0:
-        return None
+def _parse_daemon_json(text):
+    """(the object daemon.json holds, None) or (None, why it is not one). text: the file's text as
+    mlinabox.stack.host_probe reads it; null (a missing file) and blank text are {}. A template engine that turned
+    the text into an object already is fine too."""
+    if text is None:
+        return {}, None
     try:
-        conf = json.loads(read.get("stdout") or "{}")
-    except ValueError:
-        return None
-    return conf if isinstance(conf, Mapping) else None
+        conf = (json.loads(text) if text.strip() else {}) if isinstance(text, str) else text
+    except ValueError as err:
+        return None, f"invalid JSON: {err}"
+    if not isinstance(conf, Mapping):
+        return None, f"the top level is {type(conf).__name__}, not an object"
+    return conf, None
+
+
+def docker_daemon_json(text):
+    """The object daemon.json holds ({} for a missing or blank file), or None where it holds no JSON object."""
+    return _parse_daemon_json(text)[0]
 
 
 def docker_daemon_json_problems(read, path, absent):
     """The problems of the existing daemon.json: it must be a JSON object, and what the merge leaves in it must
     not hold "hosts".
 
-    read: the registered result of the role's reader (python3 -c __docker_daemon_json_reader PATH). path:
-    docker_daemon_json_path. absent: docker_daemon_options_absent.
+    read: the file's text, as mlinabox.stack.host_probe reads it (null: missing). path: docker_daemon_json_path.
+    absent: docker_daemon_options_absent.
     """
-    conf = _read_daemon_json(read)
+    conf, error = _parse_daemon_json(read)
     if conf is None:
-        stderr = to_text(read.get("stderr", "") if isinstance(read, Mapping) else "").strip()
-        return [f"{path} is not a valid JSON object ({stderr}). dockerd cannot start with it, and the role merges its "
+        return [f"{path} is not a valid JSON object ({error}). dockerd cannot start with it, and the role merges its "
                 f"keys into it: fix the JSON by hand (python3 -m json.tool {path} shows where), or move the file away "
                 "if it holds nothing you need."]
     # dockerd refuses "hosts" in daemon.json while its unit passes -H fd:// (a key that is also a flag): Docker does
@@ -164,6 +171,43 @@ def docker_daemon_json_problems(read, path, absent):
                 "API. Let the role remove it: docker_daemon_options_absent: [hosts] (or delete the key by hand). For "
                 "remote use keep the local socket and connect over SSH: DOCKER_HOST=ssh://user@host."]
     return []
+
+
+def _merged(conf, options):
+    """conf with options merged in: objects merged recursively, lists and values replaced (as Ansible's
+    combine(recursive=True))."""
+    merged = dict(conf)
+    for key, value in options.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def docker_daemon_json_merge(text, options, absent):
+    """What daemon.json should hold: its object (text as host_probe read it) with options merged in, then each
+    absent item {key, value, parent} taken out: the key goes from the top level, or from the object `parent` (which
+    goes too when it is left empty), when it holds `value` (or whatever it holds, without `value`). None where the
+    file holds no JSON object."""
+    conf = docker_daemon_json(text)
+    if conf is None:
+        return None
+    conf = _merged(conf, options)
+    for item in absent:
+        parent = item.get("parent")
+        holder = conf.get(parent) if parent else conf
+        if not (isinstance(holder, Mapping) and item["key"] in holder
+                and (item.get("value") is None or holder[item["key"]] == item["value"])):
+            continue
+        rest = {key: value for key, value in holder.items() if key != item["key"]}
+        if not parent:
+            conf = rest
+        elif rest:
+            conf = {**conf, parent: rest}
+        else:
+            conf = {key: value for key, value in conf.items() if key != parent}
+    return conf
 
 
 def _plugins_dropped(options, conf):
@@ -183,7 +227,7 @@ def docker_problems(inputs, facts):
     docker_version, docker_containerd_version, docker_buildx_version, docker_compose_version,
     docker_daemon_options, docker_daemon_options_absent, docker_allow_insecure_registries,
     docker_daemon_json_path). facts: distribution, distribution_version, repo_distro (the distribution's
-    repository directory, empty where the role has no settings for it) and daemon_json (the read of daemon.json).
+    repository directory, empty where the role has no settings for it) and daemon_json (daemon.json's text).
     """
     problems = []
     if not facts.get("repo_distro"):
@@ -211,7 +255,7 @@ def docker_problems(inputs, facts):
     problems += _option_problems(options, absent, allowed)
     path = inputs["docker_daemon_json_path"]
     problems += docker_daemon_json_problems(facts["daemon_json"], path, absent)
-    conf = _read_daemon_json(facts["daemon_json"])
+    conf = docker_daemon_json(facts["daemon_json"])
     dropped = _plugins_dropped(options, conf) if conf is not None else []
     if dropped:
         problems.append(
@@ -224,4 +268,5 @@ def docker_problems(inputs, facts):
 
 class FilterModule:
     def filters(self):
-        return {"docker_problems": docker_problems, "docker_daemon_json_problems": docker_daemon_json_problems}
+        return {"docker_problems": docker_problems, "docker_daemon_json_problems": docker_daemon_json_problems,
+                "docker_daemon_json": docker_daemon_json, "docker_daemon_json_merge": docker_daemon_json_merge}

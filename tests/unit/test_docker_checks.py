@@ -12,6 +12,8 @@ import json
 
 import pytest
 from ansible_collections.mlinabox.stack.plugins.filter.docker_checks import (
+    docker_daemon_json,
+    docker_daemon_json_merge,
     docker_daemon_json_problems,
     docker_problems,
 )
@@ -24,15 +26,15 @@ INPUTS = ("docker_source", "docker_repo_url", "docker_repo_key_url", "docker_rep
 
 
 def read(conf):
-    """What the role's reader registers for a daemon.json holding conf ({} for a missing file)."""
-    return {"rc": 0, "stdout": json.dumps(conf), "stderr": ""}
+    """daemon.json's text as host_probe reads it, for a file holding conf."""
+    return json.dumps(conf)
 
 
 def problems(daemon_json=None, repo_distro="debian", **overrides):
     inputs = {key: DEFAULTS[key] for key in INPUTS}
     inputs.update(overrides)
     facts = {"distribution": "Debian", "distribution_version": "12", "repo_distro": repo_distro,
-             "daemon_json": daemon_json or read({})}
+             "daemon_json": daemon_json}
     return docker_problems(inputs, facts)
 
 
@@ -119,8 +121,9 @@ def test_the_distro_source_skips_the_repository_rules():
      "every API call."),
     ({"docker_daemon_options": {"runtimes": ["runc"]}},
      'docker_daemon_options.runtimes is ["runc"], not a mapping: give {name: {path: /usr/bin/<runtime>}}.'),
-    ({"daemon_json": {"rc": 1, "stdout": "", "stderr": "invalid JSON: Expecting value: line 1 column 1 (char 0)\n"}},
-     "/etc/docker/daemon.json is not a valid JSON object (invalid JSON: Expecting value: line 1 column 1 (char 0)). "
+    ({"daemon_json": "{"},
+     "/etc/docker/daemon.json is not a valid JSON object (invalid JSON: Expecting property name enclosed in double "
+     "quotes: line 1 column 2 (char 1)). "
      "dockerd cannot start with it, and the role merges its keys into it: fix the JSON by hand (python3 -m json.tool "
      "/etc/docker/daemon.json shows where), or move the file away if it holds nothing you need."),
     ({"daemon_json": read({"hosts": ["tcp://0.0.0.0:2375"]})},
@@ -156,7 +159,7 @@ def test_an_empty_fingerprint_is_not_also_reported_as_short():
 
 def test_a_daemon_json_that_is_no_object_skips_the_rules_that_read_it():
     found = problems(docker_daemon_options={"authorization-plugins": []},
-                     daemon_json={"rc": 1, "stdout": "", "stderr": "the top level is list, not an object"})
+                     daemon_json="[]")
     assert found == [
         "/etc/docker/daemon.json is not a valid JSON object (the top level is list, not an object). dockerd cannot "
         "start with it, and the role merges its keys into it: fix the JSON by hand (python3 -m json.tool "
@@ -174,8 +177,8 @@ def test_a_daemon_json_that_is_no_object_skips_the_rules_that_read_it():
     ({"docker_daemon_options": {"group": ["x"], "registry-mirrors": [1, {"a": None}]}},
      'docker_daemon_options.registry-mirrors has [1, {"a": null}]'),
     ({"docker_daemon_options_absent": [{"key": "hosts"}, 3]}, None),
-    ({"daemon_json": "not a result"}, "is not a valid JSON object ()."),
-    ({"daemon_json": {"rc": 0, "stdout": "not json"}}, "is not a valid JSON object ()."),
+    ({"daemon_json": 3}, "is not a valid JSON object (the top level is int, not an object)."),
+    ({"daemon_json": "not json"}, "is not a valid JSON object (invalid JSON: Expecting value"),
     ({"docker_daemon_options": {"authorization-plugins": ["a"]}, "daemon_json": read({"authorization-plugins": "b"})},
      'drops ["b"]'),
 ])
@@ -190,5 +193,29 @@ def test_daemon_json_check_alone():
     assert docker_daemon_json_problems(read({"hosts": ["fd://"]}), path, ["hosts"]) == []
     assert docker_daemon_json_problems(read({"hosts": ["fd://"]}), path, "hosts")[0].startswith(
         '/etc/docker/daemon.json holds "hosts": ["fd://"]. dockerd does not start with it')
-    assert docker_daemon_json_problems({"rc": 1, "stdout": "", "stderr": "invalid JSON: x"}, path, [])[0].startswith(
-        "/etc/docker/daemon.json is not a valid JSON object (invalid JSON: x). dockerd cannot start with it")
+    assert docker_daemon_json_problems(None, path, []) == []
+    assert docker_daemon_json_problems(" \n", path, []) == []
+    assert docker_daemon_json_problems("1", path, [])[0].startswith(
+        "/etc/docker/daemon.json is not a valid JSON object (the top level is int, not an object). dockerd cannot")
+
+
+def test_daemon_json_parses_what_host_probe_read():
+    assert docker_daemon_json(None) == {} and docker_daemon_json("") == {}
+    assert docker_daemon_json('{"a": {"b": 1}}') == {"a": {"b": 1}}
+    assert docker_daemon_json("[1]") is None and docker_daemon_json("{") is None and docker_daemon_json(3) is None
+    assert docker_daemon_json({"a": 1}) == {"a": 1}
+
+
+def test_daemon_json_merge_keeps_other_keys_and_takes_out_the_absent_ones():
+    text = '{"log-opts": {"max-size": "10m"}, "runtimes": {"nvidia": {"path": "x"}, "other": {}}, "hosts": [1]}'
+    assert docker_daemon_json_merge(text, {"log-opts": {"max-file": "3"}, "dns": ["1.1.1.1"]}, [{"key": "hosts"}]) == {
+        "log-opts": {"max-size": "10m", "max-file": "3"}, "runtimes": {"nvidia": {"path": "x"}, "other": {}},
+        "dns": ["1.1.1.1"]}
+    # A value given: only while the key holds it. A parent left empty goes too.
+    kept = docker_daemon_json_merge('{"default-runtime": "runc"}', {}, [{"key": "default-runtime", "value": "nvidia"}])
+    assert kept == {"default-runtime": "runc"}
+    assert docker_daemon_json_merge(text, {}, [{"key": "nvidia", "parent": "runtimes"}])["runtimes"] == {"other": {}}
+    assert "runtimes" not in docker_daemon_json_merge('{"runtimes": {"nvidia": {}}}', {},
+                                                      [{"key": "nvidia", "parent": "runtimes"}])
+    assert docker_daemon_json_merge(None, {"a": [1]}, []) == {"a": [1]}
+    assert docker_daemon_json_merge("[]", {"a": 1}, []) is None

@@ -144,7 +144,7 @@ def _docker():
                                          "registry-mirrors": [f"http://alice:{SECRET}@mirror.example.com"],
                                          "insecure-registries": f"alice:{SECRET}@registry:5000"},
                   docker_daemon_options_absent=[], docker_allow_insecure_registries=f"http://alice:{SECRET}@r")
-    daemon_json = {"rc": 0, "stdout": f'{{"hosts": ["tcp://alice:{SECRET}@h:2375"]}}', "stderr": ""}
+    daemon_json = f'{{"hosts": ["tcp://alice:{SECRET}@h:2375"]}}'  # daemon.json's text, as host_probe reads it
     facts = {"distribution": "Debian", "distribution_version": "12", "repo_distro": "debian",
              "daemon_json": daemon_json}
     # Both URLs twice (not plain URLs; the empty fingerprint's message), hosts, insecure-registries (not a list),
