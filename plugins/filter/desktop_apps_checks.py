@@ -11,13 +11,8 @@ import re
 from collections.abc import Mapping
 
 from ansible.module_utils.common.text.converters import to_text
+from ansible_collections.mlinabox.stack.plugins.module_utils import input_checks
 from ansible_collections.mlinabox.stack.plugins.module_utils.apt_state import normalise_fingerprint
-from ansible_collections.mlinabox.stack.plugins.module_utils.input_checks import (
-    apt_source_url_problem,
-    is_list,
-    to_bool,
-    to_int,
-)
 
 # A v4 (40 digits) or v5 (64 digits) OpenPGP fingerprint, once spaces are taken out and letters upper-cased.
 FINGERPRINT = re.compile(r"^([0-9A-F]{40}|[0-9A-F]{64})\Z")
@@ -29,13 +24,13 @@ LOOPBACK = re.compile(r"^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::1)\Z")
 
 def _mappings(value):
     """The items of a list that are mappings (none where value is no list)."""
-    return [item for item in value if isinstance(item, Mapping)] if is_list(value) else []
+    return [item for item in value if isinstance(item, Mapping)] if input_checks.is_list(value) else []
 
 
 def _url_problems(repositories):
     """The repository and key URLs, named by their variables. They go into apt's sources: no space, quote or newline,
     and no user or password (the sources are readable by everyone), which a message shows as ***@."""
-    problems = [apt_source_url_problem(repository["variables"][key], to_text(repository[key]),
+    problems = [input_checks.apt_source_url_problem(repository["variables"][key], to_text(repository[key]),
                                        "the vendor's, or a mirror of it")
                 for repository in repositories for key in ("uri", "key_url")]
     return [problem for problem in problems if problem]
@@ -45,12 +40,12 @@ def _remote_desktop_problems(inputs, facts):
     """The remote desktop's port, and an address that is a loopback one (or opted out of it) and this host's."""
     problems = []
     port = inputs["desktop_apps_remote_desktop_port"]
-    if not 1 <= to_int(port) <= 65535:
+    if not 1 <= input_checks.to_int(port) <= 65535:
         problems.append(f"desktop_apps_remote_desktop_port is {to_text(port)}: use a TCP port between 1 and 65535 "
                         "(default 3389).")
     address = to_text(inputs["desktop_apps_remote_desktop_address"])
     loopback = bool(LOOPBACK.match(address))
-    if not loopback and not to_bool(inputs["desktop_apps_remote_desktop_allow_non_loopback"]):
+    if not loopback and not input_checks.to_bool(inputs["desktop_apps_remote_desktop_allow_non_loopback"]):
         problems.append(
             f"desktop_apps_remote_desktop_address is {address}, which exposes the remote desktop (RDP) beyond this "
             "machine: keep the default 127.0.0.1 and connect through an SSH tunnel (see the role's README), or set "
@@ -88,7 +83,7 @@ def desktop_apps_problems(inputs, facts):
                 f"{package['variable']} is '{to_text(package['version'])}', which is not a Debian package version: use "
                 "an upstream version (the repository supplies the packaging suffix), an exact version as "
                 f'`apt-cache madison {package["name"]}` lists it, a glob, or "" for the newest.')
-    if to_bool(inputs["desktop_apps_remote_desktop"]):
+    if input_checks.to_bool(inputs["desktop_apps_remote_desktop"]):
         problems += _remote_desktop_problems(inputs, facts)
     return problems
 

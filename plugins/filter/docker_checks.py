@@ -12,16 +12,8 @@ import re
 from collections.abc import Mapping
 
 from ansible.module_utils.common.text.converters import to_text
+from ansible_collections.mlinabox.stack.plugins.module_utils import input_checks
 from ansible_collections.mlinabox.stack.plugins.module_utils.apt_state import normalise_fingerprint
-from ansible_collections.mlinabox.stack.plugins.module_utils.input_checks import (
-    PLAIN_HTTPS_URL,
-    V4_FINGERPRINT,
-    is_list,
-    json_masked,
-    mask_userinfo,
-    plain_url_problem,
-    to_json,
-)
 
 # An upstream version (the repository's index supplies the packaging suffix), or a full apt version. \Z, not $:
 # Python's $ also matches before a trailing newline.
@@ -45,7 +37,7 @@ def _matches(pattern, value):
 def _repository_problems(inputs):
     """Docker's repository, its key and the package versions (docker_source: docker only)."""
     problems = []
-    bad_urls = [plain_url_problem(key, inputs[key], example) for key, example in URL_EXAMPLES.items()]
+    bad_urls = [input_checks.plain_url_problem(key, inputs[key], example) for key, example in URL_EXAMPLES.items()]
     bad_urls = [problem for problem in bad_urls if problem]
     if bad_urls:
         problems.append(" ".join(["Docker's repository settings must be plain URLs.", *bad_urls]))
@@ -54,10 +46,12 @@ def _repository_problems(inputs):
     if not fingerprint:
         problems.append(
             f"docker_repo_key_fingerprint is empty, so the key from docker_repo_key_url "
-            f"({mask_userinfo(inputs['docker_repo_key_url'])}) could not be verified: set it to the 40-hex-digit "
-            f"fingerprint of the key that signs docker_repo_url ({mask_userinfo(inputs['docker_repo_url'])}); Docker's "
+            f"({input_checks.mask_userinfo(inputs['docker_repo_key_url'])}) could not be verified: set it to the "
+            "40-hex-digit "
+            "fingerprint of the key that signs docker_repo_url "
+            f"({input_checks.mask_userinfo(inputs['docker_repo_url'])}); Docker's "
             "is 9DC8 5822 9FC7 DD38 854A E2D8 8D81 803C 0EBF CD88.")
-    elif not V4_FINGERPRINT.match(fingerprint):
+    elif not input_checks.V4_FINGERPRINT.match(fingerprint):
         problems.append(
             f"docker_repo_key_fingerprint '{given}' is not a full key fingerprint: give all 40 hexadecimal digits "
             "(spaces allowed), as `gpg --show-keys` prints them, not a short or long key ID.")
@@ -85,34 +79,40 @@ def _option_problems(options, absent, allowed):
     problems = []
     if "hosts" in options:
         problems.append(
-            f"docker_daemon_options sets hosts ({json_masked(options['hosts'])}): refused. The systemd unit already "
+            f"docker_daemon_options sets hosts ({input_checks.json_masked(options['hosts'])}): refused. The systemd "
+            "unit already "
             "sets the socket (-H fd://), so dockerd would not start, and a tcp:// address is an unauthenticated root "
             "API. Remove hosts from docker_daemon_options; for remote use keep the local socket and connect over SSH: "
             "DOCKER_HOST=ssh://user@host.")
     if "group" in options and options["group"] != "docker":
         problems.append(
-            f"docker_daemon_options sets group to {to_json(options['group'])}: the socket's group can run any "
+            f"docker_daemon_options sets group to {input_checks.to_json(options['group'])}: the socket's group can "
+            "run any "
             "container, so every member of it is root. Remove the key (the socket stays root:docker) and put the users "
             "who may be root in docker_users.")
     for key, example in LIST_OPTIONS.items():
-        if key in options and not is_list(options[key]):
-            problems.append(f"docker_daemon_options.{key} is {json_masked(options[key])}, not a list: give a YAML "
+        if key in options and not input_checks.is_list(options[key]):
+            problems.append(f"docker_daemon_options.{key} is {input_checks.json_masked(options[key])}, not a list: "
+                            "give a YAML "
                             f"list, such as [{example}].")
     registries = options.get("insecure-registries")
-    if is_list(registries) and allowed is not None:
+    if input_checks.is_list(registries) and allowed is not None:
         bad = [registry for registry in registries if registry not in allowed]
         if bad:
             problems.append(
-                f"docker_daemon_options.insecure-registries names {json_masked(bad)}: images from them are pulled "
+                f"docker_daemon_options.insecure-registries names {input_checks.json_masked(bad)}: images from them "
+                "are pulled "
                 "without TLS verification, so anyone on the network path can replace what root runs. Give the registry "
                 "a TLS certificate (/etc/docker/certs.d/<host:port>/ca.crt), or accept the risk by naming each in "
                 "docker_allow_insecure_registries.")
     mirrors = options.get("registry-mirrors")
-    if is_list(mirrors) and allowed is not None:
-        bad = [mirror for mirror in mirrors if not _matches(PLAIN_HTTPS_URL, mirror) and mirror not in allowed]
+    if input_checks.is_list(mirrors) and allowed is not None:
+        bad = [mirror for mirror in mirrors
+               if not _matches(input_checks.PLAIN_HTTPS_URL, mirror) and mirror not in allowed]
         if bad:
             problems.append(
-                f"docker_daemon_options.registry-mirrors has {json_masked(bad)}: each mirror must be a plain https:// "
+                f"docker_daemon_options.registry-mirrors has {input_checks.json_masked(bad)}: each mirror must be a "
+                "plain https:// "
                 "URL such as https://mirror.example.com (an http:// mirror only when docker_allow_insecure_registries "
                 "names the same URL).")
     if options.get("seccomp-profile") == "unconfined":
@@ -125,7 +125,8 @@ def _option_problems(options, absent, allowed):
             "docker_daemon_options_absent lists authorization-plugins: the role does not remove the plugins that check "
             "every API call. Take it out of docker_daemon_options_absent (remove a plugin by hand).")
     if "runtimes" in options and not isinstance(options["runtimes"], Mapping):
-        problems.append(f"docker_daemon_options.runtimes is {to_json(options['runtimes'])}, not a mapping: give "
+        problems.append(f"docker_daemon_options.runtimes is {input_checks.to_json(options['runtimes'])}, not a "
+                        "mapping: give "
                         "{name: {path: /usr/bin/<runtime>}}.")
     return problems
 
@@ -165,8 +166,9 @@ def docker_daemon_json_problems(read, path, absent):
     # dockerd refuses "hosts" in daemon.json while its unit passes -H fd:// (a key that is also a flag): Docker does
     # not start, and a tcp:// host is an unauthenticated root API. A key an earlier run (or a hand edit) left is
     # removed by listing it in docker_daemon_options_absent.
-    if "hosts" in conf and not (is_list(absent) and "hosts" in absent):
-        return [f'{path} holds "hosts": {json_masked(conf.get("hosts"))}. dockerd does not start with it (the '
+    if "hosts" in conf and not (input_checks.is_list(absent) and "hosts" in absent):
+        return [f'{path} holds "hosts": {input_checks.json_masked(conf.get("hosts"))}. dockerd does not start with it '
+                '(the '
                 "systemd unit already sets the socket with -H fd://), and a tcp:// address is an unauthenticated root "
                 "API. Let the role remove it: docker_daemon_options_absent: [hosts] (or delete the key by hand). For "
                 "remote use keep the local socket and connect over SSH: DOCKER_HOST=ssh://user@host."]
@@ -213,10 +215,10 @@ def docker_daemon_json_merge(text, options, absent):
 def _plugins_dropped(options, conf):
     """The authorization plugins of daemon.json that a new authorization-plugins list would drop: lists are
     replaced by the merge, so a new list must keep the plugins the file has."""
-    if not is_list(options.get("authorization-plugins")):
+    if not input_checks.is_list(options.get("authorization-plugins")):
         return []
     before = conf.get("authorization-plugins", [])
-    return [plugin for plugin in (before if is_list(before) else [before])
+    return [plugin for plugin in (before if input_checks.is_list(before) else [before])
             if plugin not in options["authorization-plugins"]]
 
 
@@ -240,11 +242,11 @@ def docker_problems(inputs, facts):
     for name, value, kind in (("docker_daemon_options", options, "mapping"),
                               ("docker_daemon_options_absent", absent, "list"),
                               ("docker_allow_insecure_registries", allowed, "list")):
-        if not (isinstance(value, Mapping) if kind == "mapping" else is_list(value)):
-            problems.append(f"{name} is {json_masked(value)}, not a {kind}.")
+        if not (isinstance(value, Mapping) if kind == "mapping" else input_checks.is_list(value)):
+            problems.append(f"{name} is {input_checks.json_masked(value)}, not a {kind}.")
     options = options if isinstance(options, Mapping) else {}
-    absent = absent if is_list(absent) else []
-    allowed = allowed if is_list(allowed) else None
+    absent = absent if input_checks.is_list(absent) else []
+    allowed = allowed if input_checks.is_list(allowed) else None
     both = []
     for key in absent:
         if isinstance(key, str) and key in options and key not in both:
@@ -259,8 +261,10 @@ def docker_problems(inputs, facts):
     dropped = _plugins_dropped(options, conf) if conf is not None else []
     if dropped:
         problems.append(
-            f"docker_daemon_options.authorization-plugins is {to_json(options.get('authorization-plugins'))}, which "
-            f"drops {to_json(dropped)} from {path}: those plugins check every API call, and the role does not remove "
+            "docker_daemon_options.authorization-plugins is "
+            f"{input_checks.to_json(options.get('authorization-plugins'))}, which "
+            f"drops {input_checks.to_json(dropped)} from {path}: those plugins check every API call, and the role "
+            "does not remove "
             "them. List them too, or leave authorization-plugins out of docker_daemon_options (the role keeps the "
             "file's keys it does not set).")
     return problems

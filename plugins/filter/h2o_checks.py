@@ -12,16 +12,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.mlinabox.stack.plugins.module_utils import input_checks
 from ansible_collections.mlinabox.stack.plugins.module_utils.compat import check_plan
-from ansible_collections.mlinabox.stack.plugins.module_utils.input_checks import (
-    IPV4,
-    is_list,
-    json_masked,
-    mask_userinfo,
-    not_lists,
-    to_bool,
-    to_int,
-)
 
 VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+\Z")
 # The h2o package's pin (h2o==X): its h2o.jar is the server, so exactly one.
@@ -67,7 +59,7 @@ def java_check(java_version, h2o_version, allow_unsupported_java, where=""):
     result = check_plan({"h2o_version": str(h2o_version), "java_version": str(java_version)})
     errors = "; ".join(result["errors"])
     problems, notes = [], list(result["warnings"])
-    if errors and to_bool(allow_unsupported_java):
+    if errors and input_checks.to_bool(allow_unsupported_java):
         notes.append(f"h2o_allow_unsupported_java is true: {errors}. The service runs H2O with "
                      "-allow_unsupported_java; H2O logs that this Java is not certified.")
     elif errors:
@@ -107,22 +99,22 @@ def _server_problems(inputs):
     if not VERSION.match(version):
         problems.append(f"h2o_version '{version}' is not an H2O-3 release: use its four parts, such as 3.46.0.12")
     packages = [inputs.get("h2o_packages"), inputs.get("h2o_extra_packages")]
-    if all(is_list(value) for value in packages):
+    if all(input_checks.is_list(value) for value in packages):
         pins = [package for value in packages for package in value if H2O_PIN.match(str(package))]
         if len(pins) != 1:
             problems.append(f"h2o_packages and h2o_extra_packages must pin the h2o package exactly once "
                             f"(h2o=={version}): its h2o.jar is the server")
-    if not IPV4.match(address):
+    if not input_checks.IPV4.match(address):
         problems.append(f"h2o_address '{address}' is not an IPv4 address: use 127.0.0.1 (the default), an address "
                         "of this host, or 0.0.0.0.")
-    elif not LOOPBACK.match(address) and not to_bool(inputs.get("h2o_allow_remote")):
+    elif not LOOPBACK.match(address) and not input_checks.to_bool(inputs.get("h2o_allow_remote")):
         # H2O's REST API and Flow have no login by default.
         problems.append(
             f"h2o_address is '{address}', which is not a loopback address: H2O's REST API and Flow have no login by "
             "default, so anyone who reaches the port controls the server and reads its data. Keep 127.0.0.1 and use "
             f"an SSH tunnel (ssh -L {port}:127.0.0.1:{port} host), or set h2o_allow_remote: true after putting a "
             "login (h2o_extra_args such as -hash_login) or a firewall in front.")
-    if not 1024 <= to_int(port) <= 65534:
+    if not 1024 <= input_checks.to_int(port) <= 65534:
         problems.append(f"h2o_port is {port}: use a port within 1024-65534 (the default is 54321).")
     memory, user = str(inputs.get("h2o_memory")), str(inputs.get("h2o_user"))
     if not MEMORY.match(memory):
@@ -136,7 +128,8 @@ def _server_problems(inputs):
     if not CLUSTER_NAME.match(str(inputs.get("h2o_cluster_name"))):
         problems.append(f"h2o_cluster_name is '{inputs.get('h2o_cluster_name')}': use letters, digits, '.', '_' or "
                         "'-'.")
-    if to_int(inputs.get("h2o_health_retries")) < 1 or to_int(inputs.get("h2o_health_delay")) < 1:
+    if (input_checks.to_int(inputs.get("h2o_health_retries")) < 1
+            or input_checks.to_int(inputs.get("h2o_health_delay")) < 1):
         problems.append("h2o_health_retries and h2o_health_delay must be 1 or more.")
     return problems
 
@@ -153,7 +146,7 @@ def _option_name(text):
 def _option_problems(inputs):
     """The options leave the settings to the role and keep the server local."""
     args, java_options = inputs.get("h2o_extra_args"), inputs.get("h2o_java_options")
-    if not (is_list(args) and is_list(java_options)):
+    if not (input_checks.is_list(args) and input_checks.is_list(java_options)):
         return []
     items = [str(item) for item in [*args, *java_options]]
     jvm = [str(item) for item in java_options]
@@ -164,16 +157,19 @@ def _option_problems(inputs):
     spaced = [item for item in items if re.search(r"\s", item)]
     problems = []
     if clashes:
-        problems.append(f"h2o_extra_args / h2o_java_options set {', '.join(mask_userinfo(clashes))}, which the role "
+        problems.append(f"h2o_extra_args / h2o_java_options set {', '.join(input_checks.mask_userinfo(clashes))}, "
+                        "which the role "
                         "sets itself: use h2o_cluster_name, h2o_address, h2o_port, h2o_home and h2o_memory instead "
                         "(and h2o_allow_unsupported_java for a Java that H2O does not support).")
     if spaced:
-        problems.append(f"h2o_extra_args / h2o_java_options have {json_masked(spaced)}, an item with whitespace in it: "
+        problems.append(f"h2o_extra_args / h2o_java_options have {input_checks.json_masked(spaced)}, an item with "
+                        "whitespace in it: "
                         "give each option and each value as its own list item, such as [-log_level, WARN] (a string "
                         'such as "-log_level WARN" is one argument to Java).')
-    if exposing and not to_bool(inputs.get("h2o_allow_remote")):
+    if exposing and not input_checks.to_bool(inputs.get("h2o_allow_remote")):
         problems.append(
-            f"h2o_extra_args / h2o_java_options set {', '.join(mask_userinfo(exposing))}, which open H2O or its JVM to "
+            f"h2o_extra_args / h2o_java_options set {', '.join(input_checks.mask_userinfo(exposing))}, which open H2O "
+            "or its JVM to "
             "the network (other nodes or clients joining the cloud, cross-site requests, JMX, a debugger port: each "
             f"runs code as {inputs.get('h2o_user')} for whoever reaches it), and h2o_allow_remote is false. Remove "
             "them, or set h2o_allow_remote: true after putting a login and a firewall in front.")
@@ -190,7 +186,7 @@ def h2o_problems(inputs, facts):
     none) and java_package_regex (a JRE name with its Java major as group 2).
     """
     problems = _java_package_problems(inputs, facts) + _server_problems(inputs)
-    lists = not_lists(inputs, LIST_INPUTS, "one option or value per item")
+    lists = input_checks.not_lists(inputs, LIST_INPUTS, "one option or value per item")
     if lists:
         problems.append(lists)
     return problems + _option_problems(inputs)

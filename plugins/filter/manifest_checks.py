@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ansible_collections.mlinabox.stack.plugins.module_utils.input_checks import SIMPLE_NAME, is_list
+from ansible_collections.mlinabox.stack.plugins.module_utils import input_checks
 
 LICENCES = ("id", "name", "expression")
 
@@ -29,7 +29,7 @@ def manifest_problems(inputs):
     manifest_profile); an empty list when there is none."""
     problems = []
     rules = inputs.get("manifest_package_licences")
-    if not is_list(rules):
+    if not input_checks.is_list(rules):
         problems.append("manifest_package_licences is not a list: give a YAML list of licence rules.")
         rules = []
     for index, rule in enumerate(rules):
@@ -40,7 +40,7 @@ def manifest_problems(inputs):
                 "expression for the package names) and exactly one of 'id' (an SPDX identifier), 'expression' (an "
                 "SPDX expression) or 'name' (with an optional 'url'; not with 'expression').")
     name, profile = inputs.get("manifest_box_name"), inputs.get("manifest_profile")
-    if not str(name) or not SIMPLE_NAME.match(str(profile)):
+    if not str(name) or not input_checks.SIMPLE_NAME.match(str(profile)):
         problems.append(f"manifest_box_name ('{name}') must not be empty and manifest_profile ('{profile}') must be a "
                         "profile name made of letters, digits, '.', '_' or '-' (for example current, cpu, seed-2021).")
     return problems

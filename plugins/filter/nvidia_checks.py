@@ -12,15 +12,8 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.mlinabox.stack.plugins.module_utils import input_checks
 from ansible_collections.mlinabox.stack.plugins.module_utils.apt_state import normalise_fingerprint
-from ansible_collections.mlinabox.stack.plugins.module_utils.input_checks import (
-    V4_FINGERPRINT,
-    a_type_name,
-    apt_source_url_problem,
-    is_list,
-    mask_userinfo,
-    plain_url_problem,
-)
 
 SUPPORTED_DISTRIBUTIONS = ("Debian", "Ubuntu")
 # \Z, not $: Python's $ also matches before a trailing newline.
@@ -43,7 +36,7 @@ def _text(name, value, problems):
         return value
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(value)
-    problems.append(f"{name} must be a string, not {a_type_name(value, mapping='mapping')}.")
+    problems.append(f"{name} must be a string, not {input_checks.a_type_name(value, mapping='mapping')}.")
     return None
 
 
@@ -79,17 +72,18 @@ def _driver_repository_problems(inputs, derived, problems):
             derived["repo_key_url"]}
     for name, value in urls.items():
         url = _text(name, value, problems)
-        problem = None if url is None else apt_source_url_problem(
+        problem = None if url is None else input_checks.apt_source_url_problem(
             name, url, "for example https://developer.download.nvidia.com/compute/cuda/repos, or a mirror of it")
         if problem:
             problems.append(problem)
     given = _text("nvidia_driver_repo_key_fingerprint", inputs["nvidia_driver_repo_key_fingerprint"], problems)
     fingerprint = normalise_fingerprint(given or "")
-    if given is not None and not V4_FINGERPRINT.match(fingerprint):
+    if given is not None and not input_checks.V4_FINGERPRINT.match(fingerprint):
         what = ("nvidia_driver_repo_key_fingerprint is empty" if not fingerprint
                 else f"nvidia_driver_repo_key_fingerprint '{given}' is not a full fingerprint")
         problems.append(f"{what}: set it to the 40 hexadecimal digits of the key that signs "
-                        f"{mask_userinfo(str(inputs['nvidia_driver_repo_url']))} (NVIDIA's: EB69 3B30 35CD 5710 E231  "
+                        f"{input_checks.mask_userinfo(str(inputs['nvidia_driver_repo_url']))} (NVIDIA's: EB69 3B30 "
+                        "35CD 5710 E231  "
                         "E123 A4B4 6996 3BF8 63CC; a mirror that copies NVIDIA's repository keeps that key). The role "
                         "never trusts a key it cannot check.")
 
@@ -129,9 +123,9 @@ def cuda_problems(inputs, derived):
     """
     problems = _unsupported_distribution("cuda", derived)
     versions = inputs["cuda_versions"]
-    if not is_list(versions):
+    if not input_checks.is_list(versions):
         problems.append('cuda_versions must be a list of major.minor versions (such as ["12.8"]), not '
-                        f"{a_type_name(versions, mapping='mapping')}.")
+                        f"{input_checks.a_type_name(versions, mapping='mapping')}.")
         versions = None
     elif not versions:
         problems.append('cuda_versions is empty: list at least one toolkit, for example ["12.8"].')
@@ -184,7 +178,7 @@ def nvidia_docker_problems(inputs):
     bad_urls = []
     for name, example in TOOLKIT_URL_EXAMPLES.items():
         url = _text(name, inputs[name], problems)
-        problem = None if url is None else plain_url_problem(name, url, example)
+        problem = None if url is None else input_checks.plain_url_problem(name, url, example)
         if problem:
             bad_urls.append(problem)
     if bad_urls:
@@ -193,10 +187,11 @@ def nvidia_docker_problems(inputs):
     fingerprint = normalise_fingerprint(given or "")
     if given is not None and not fingerprint:
         problems.append("nvidia_docker_repo_key_fingerprint is empty, so the key from nvidia_docker_repo_key_url "
-                        f"({mask_userinfo(inputs['nvidia_docker_repo_key_url'])}) could not be verified: set it to the "
+                        f"({input_checks.mask_userinfo(inputs['nvidia_docker_repo_key_url'])}) could not be verified: "
+                        "set it to the "
                         "40-hex-digit fingerprint of the key that signs nvidia_docker_repo_url "
-                        f"({mask_userinfo(inputs['nvidia_docker_repo_url'])}).")
-    elif given is not None and not V4_FINGERPRINT.match(fingerprint):
+                        f"({input_checks.mask_userinfo(inputs['nvidia_docker_repo_url'])}).")
+    elif given is not None and not input_checks.V4_FINGERPRINT.match(fingerprint):
         problems.append(f"nvidia_docker_repo_key_fingerprint '{given}' is not a full key fingerprint: give all 40 "
                         "hexadecimal digits (spaces allowed), as `gpg --show-keys` prints them.")
     version = _text("nvidia_docker_toolkit_version", inputs["nvidia_docker_toolkit_version"], problems)

@@ -10,18 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from ansible_collections.mlinabox.stack.plugins.module_utils.input_checks import (
-    IPV4,
-    is_http_host_port,
-    is_list,
-    json_masked,
-    mapping_items,
-    of_type,
-    to_bool,
-    to_float,
-    to_int,
-    to_json,
-)
+from ansible_collections.mlinabox.stack.plugins.module_utils import input_checks
 
 # Releases this role supports (distribution -> major versions).
 PLATFORMS = {"Debian": ["12", "13"], "Ubuntu": ["22", "24"]}
@@ -51,7 +40,7 @@ def _listen_address(inputs, facts):
     """The services have no authentication: whoever reaches the ports uses the cache (and, through it, the
     upstreams). So: an IP address, loopback unless package_cache_allow_network, and then one of this host's."""
     address = str(inputs["package_cache_listen_address"]).strip()
-    is_ipv4 = bool(IPV4.match(address))
+    is_ipv4 = bool(input_checks.IPV4.match(address))
     is_ipv6 = bool(IPV6.match(address)) and ":" in address
     loopback = (is_ipv4 and address.startswith("127.")) or address in ("::1", "0:0:0:0:0:0:0:1")
     addresses = [*(facts.get("all_ipv4_addresses") or []), *(facts.get("all_ipv6_addresses") or [])]
@@ -65,9 +54,10 @@ def _listen_address(inputs, facts):
                 f"interface on the fleet's network (one of {host_addresses}), or keep 127.0.0.1."]
     if loopback:
         return []
-    if not to_bool(inputs["package_cache_allow_network"]):
+    if not input_checks.to_bool(inputs["package_cache_allow_network"]):
         indexes = inputs["package_cache_pypi_indexes"]
-        index_ports = [item.get("port") for item in indexes if isinstance(item, Mapping)] if is_list(indexes) else []
+        index_ports = ([item.get("port") for item in indexes if isinstance(item, Mapping)]
+                       if input_checks.is_list(indexes) else [])
         ports = ", ".join(str(port) for port in [inputs["package_cache_apt_port"], *index_ports])
         return [f"package_cache_listen_address is '{address}', which is not a loopback address, and "
                 "package_cache_allow_network is false: apt-cacher-ng and proxpi have no authentication, so anyone "
@@ -82,20 +72,22 @@ def _listen_address(inputs, facts):
 def _apt_cacher_ng(inputs):
     problems = []
     port = inputs["package_cache_apt_port"]
-    if not 1 <= to_int(port) <= 32767:
+    if not 1 <= input_checks.to_int(port) <= 32767:
         problems.append(f"package_cache_apt_port is {port}: use a TCP port within 1-32767 (the default is 3142; "
                         "apt-cacher-ng 3.7 cannot bind a port above 32767: it logs \"Error resolving address for "
                         'binding" and listens nowhere).')
     allowed = inputs["package_cache_apt_allowed_ports"]
-    if not is_list(allowed) or not allowed or not all(1 <= to_int(each) <= 65535 for each in allowed):
-        problems.append(f"package_cache_apt_allowed_ports is {to_json(allowed)}: list the upstream ports apt-cacher-ng "
+    if (not input_checks.is_list(allowed) or not allowed
+            or not all(1 <= input_checks.to_int(each) <= 65535 for each in allowed)):
+        problems.append(f"package_cache_apt_allowed_ports is {input_checks.to_json(allowed)}: list the upstream ports "
+                        "apt-cacher-ng "
                         "may fetch from, each within 1-65535 (the default is [80, 443]).")
     size = inputs["package_cache_apt_max_size_gib"]
-    if to_float(size) <= 0:
+    if input_checks.to_float(size) <= 0:
         problems.append(f"package_cache_apt_max_size_gib is {size}: give the most the apt cache may hold, in GiB, more "
                         "than 0 (such as 50).")
     threshold = inputs["package_cache_apt_ex_threshold"]
-    if to_int(threshold) < 1:
+    if input_checks.to_int(threshold) < 1:
         problems.append(f"package_cache_apt_ex_threshold is {threshold}: give the days an unreferenced file is kept, 1 "
                         "or more (the default is 4).")
     return problems
@@ -105,15 +97,15 @@ def _pypi_indexes(inputs):
     """Each rule once per item, named by the item's position and name (never its URL, which may carry
     credentials)."""
     indexes = inputs["package_cache_pypi_indexes"]
-    if is_list(indexes) and not indexes:
+    if input_checks.is_list(indexes) and not indexes:
         return ["package_cache_pypi_indexes is empty: list at least one index ({name: pypi, url: "
                 "https://pypi.org/simple, port: 3141})."]
     # The items that are no mapping first, then each rule of the others (which compare their names and ports).
     problems = []
-    items = list(mapping_items("package_cache_pypi_indexes", indexes, problems))
+    items = list(input_checks.mapping_items("package_cache_pypi_indexes", indexes, problems))
     names = [str(item.get("name")) for item in dict(items).values()]
-    ports = [to_int(item.get("port")) for item in dict(items).values()]
-    insecure = to_bool(inputs["package_cache_allow_insecure_upstream"])
+    ports = [input_checks.to_int(item.get("port")) for item in dict(items).values()]
+    insecure = input_checks.to_bool(inputs["package_cache_allow_insecure_upstream"])
     for where, item in items:
         name, url, port = str(item.get("name")), str(item.get("url")), item.get("port")
         label = f"{where} ({name})"
@@ -126,13 +118,13 @@ def _pypi_indexes(inputs):
             opt_in = (" (http:// only with package_cache_allow_insecure_upstream: true)"
                       if url.startswith("http://") else "")
             problems.append(f"{label}: url must be an https:// URL without spaces, quotes or backslashes{opt_in}.")
-        if not 1 <= to_int(port) <= 65535:
+        if not 1 <= input_checks.to_int(port) <= 65535:
             problems.append(f"{label}: port {port} is not a TCP port (1-65535).")
-        elif to_int(port) == to_int(inputs["package_cache_apt_port"]):
+        elif input_checks.to_int(port) == input_checks.to_int(inputs["package_cache_apt_port"]):
             problems.append(f"{label}: port {port} is package_cache_apt_port (apt-cacher-ng); choose another.")
-        elif ports.count(to_int(port)) > 1:
+        elif ports.count(input_checks.to_int(port)) > 1:
             problems.append(f"{label}: port {port} is used by another item too; give each index its own port.")
-        if item.get("max_size_gib") is not None and to_float(item["max_size_gib"]) <= 0:
+        if item.get("max_size_gib") is not None and input_checks.to_float(item["max_size_gib"]) <= 0:
             problems.append(f"{label}: max_size_gib must be more than 0 (or left out for "
                             "package_cache_pypi_max_size_gib).")
     return problems
@@ -140,8 +132,8 @@ def _pypi_indexes(inputs):
 
 def _sizes(inputs):
     problems = [f"{name} is {inputs[name]}: give a number more than 0." for name in POSITIVE
-                if to_float(inputs[name]) <= 0]
-    if to_int(inputs["package_cache_pypi_index_ttl"]) < 0:
+                if input_checks.to_float(inputs[name]) <= 0]
+    if input_checks.to_int(inputs["package_cache_pypi_index_ttl"]) < 0:
         problems.append(f"package_cache_pypi_index_ttl is {inputs['package_cache_pypi_index_ttl']}: give 0 or more "
                         "seconds.")
     return problems
@@ -163,15 +155,16 @@ def _directories(inputs):
                         "different directories.")
     # The index may hold credentials: never shown.
     index = inputs["package_cache_pip_index_url"]
-    insecure = to_bool(inputs["package_cache_allow_insecure_upstream"])
+    insecure = input_checks.to_bool(inputs["package_cache_allow_insecure_upstream"])
     if not isinstance(index, str) or (
             index and not re.match(r"^https://\S+\Z", index) and not (insecure and re.match(r"^http://\S+\Z", index))):
         problems.append("package_cache_pip_index_url must be empty (pip's own configuration) or an https:// index URL "
                         "(http:// only with package_cache_allow_insecure_upstream: true).")
     # apt-cacher-ng's settings are readable by everyone: the upstream proxy has no user or password.
     proxy = inputs["package_cache_upstream_proxy"]
-    if of_type("package_cache_upstream_proxy", proxy, "string", problems) and proxy and not is_http_host_port(proxy):
-        problems.append(f"package_cache_upstream_proxy is {json_masked(proxy)}: give the HTTP proxy the "
+    if (input_checks.of_type("package_cache_upstream_proxy", proxy, "string", problems) and proxy
+            and not input_checks.is_http_host_port(proxy)):
+        problems.append(f"package_cache_upstream_proxy is {input_checks.json_masked(proxy)}: give the HTTP proxy the "
                         "cache fetches through as http://host:port (no user or password: apt-cacher-ng's settings are "
                         'readable by everyone), or "" to fetch directly.')
     return problems

@@ -8,25 +8,11 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.mlinabox.stack.plugins.module_utils.input_checks import (
-    APT_CREDENTIALS,
-    APT_SOURCE_URL,
-    LOOSE_HOST,
-    SIMPLE_NAME,
-    is_http_host_port,
-    is_list,
-    json_masked,
-    mapping_items,
-    of_type,
-    to_int,
-    to_json,
-    type_name,
-    wrong_type,
-)
+from ansible_collections.mlinabox.stack.plugins.module_utils import input_checks
 
 # A whole proxy URL: scheme, optional user[:password]@, host name or [IPv6], optional :port, an optional '/'. It is
 # written into apt's and pip's settings, so a quote or newline would add settings of its own.
-PROXY = re.compile(rf"^https?://([^\s/@:\"'\\]+(:[^\s/@\"'\\]*)?@)?{LOOSE_HOST}(:[0-9]{{1,5}})?/?\Z")
+PROXY = re.compile(rf"^https?://([^\s/@:\"'\\]+(:[^\s/@\"'\\]*)?@)?{input_checks.LOOSE_HOST}(:[0-9]{{1,5}})?/?\Z")
 # Hosts reached without the proxy: names, domains or addresses separated by commas (each becomes a line of apt's
 # settings, so no quote, space inside a name or newline).
 NO_PROXY = re.compile(r"^[A-Za-z0-9.*:/\[\]_-]*(\s*,\s*[A-Za-z0-9.*:/\[\]_-]*)*\Z")
@@ -39,9 +25,10 @@ def _platform(facts, platforms, architectures):
     distribution = facts.get("distribution")
     # Ubuntu releases are major.minor (22.04), Debian's the major version (12).
     version = facts.get("distribution_version") if distribution == "Ubuntu" else facts.get("distribution_major_version")
-    problem = wrong_type("preflight_supported_platforms", platforms, "dict")
-    bad = [f"preflight_supported_platforms[{to_json(name)}] is a {type_name(releases)}, not a list: give a list there."
-           for name, releases in (platforms.items() if not problem else []) if not is_list(releases)]
+    problem = input_checks.wrong_type("preflight_supported_platforms", platforms, "dict")
+    bad = [f"preflight_supported_platforms[{input_checks.to_json(name)}] is a {input_checks.type_name(releases)}, not "
+           "a list: give a list there."
+           for name, releases in (platforms.items() if not problem else []) if not input_checks.is_list(releases)]
     if problem or bad:
         problems += [problem] if problem else bad
     elif distribution not in platforms or str(version) not in [str(release) for release in platforms[distribution]]:
@@ -49,11 +36,11 @@ def _platform(facts, platforms, architectures):
                               for name, releases in platforms.items())
         problems.append(f"{distribution} {version} is not supported (supported: {supported}). Use a supported release, "
                         "or add this one to preflight_supported_platforms at your own risk.")
-    if (of_type("preflight_supported_architectures", architectures, "list", problems)
+    if (input_checks.of_type("preflight_supported_architectures", architectures, "list", problems)
             and facts.get("architecture") not in architectures):
         problems.append(f"Architecture {facts.get('architecture')} is not supported "
                         f"(preflight_supported_architectures: {', '.join(str(name) for name in architectures)}).")
-    if to_int(facts.get("user_uid")) != 0:
+    if input_checks.to_int(facts.get("user_uid")) != 0:
         problems.append(f"The roles must run as root, but facts were gathered as {facts.get('user_id')}: add "
                         "'become: true' to the play (or --become on the command line).")
     return problems
@@ -63,13 +50,14 @@ def _proxies(inputs):
     problems = []
     for name in ("preflight_http_proxy", "preflight_https_proxy"):
         value = inputs[name]
-        if of_type(name, value, "string", problems) and value and not PROXY.match(value):
-            problems.append(f"{name} is {json_masked(value)}, which is not an http:// or https:// proxy "
+        if input_checks.of_type(name, value, "string", problems) and value and not PROXY.match(value):
+            problems.append(f"{name} is {input_checks.json_masked(value)}, which is not an http:// or https:// proxy "
                             "URL (scheme, optional user:password@, host, optional :port, nothing after it): use for "
                             'example http://proxy.example.com:3128, or "" for no proxy.')
     value = inputs["preflight_no_proxy"]
-    if of_type("preflight_no_proxy", value, "string", problems) and not NO_PROXY.match(value):
-        problems.append(f"preflight_no_proxy is {json_masked(value)}: give host names, domains (.example.com) or "
+    if input_checks.of_type("preflight_no_proxy", value, "string", problems) and not NO_PROXY.match(value):
+        problems.append(f"preflight_no_proxy is {input_checks.json_masked(value)}: give host names, domains "
+                        "(.example.com) or "
                         "addresses separated by commas, with no quote, space inside a name or newline (each becomes a "
                         "line of apt's settings).")
     return problems
@@ -77,9 +65,9 @@ def _proxies(inputs):
 
 def _ca_certificates(certificates):
     problems = []
-    for where, item in mapping_items("preflight_ca_certificates", certificates, problems):
+    for where, item in input_checks.mapping_items("preflight_ca_certificates", certificates, problems):
         content = item.get("content")
-        valid = (SIMPLE_NAME.match(str(item.get("name", "")))
+        valid = (input_checks.SIMPLE_NAME.match(str(item.get("name", "")))
                  and ("content" in item) != ("src" in item)
                  and ("src" in item or (isinstance(content, str) and "-----BEGIN CERTIFICATE-----" in content)))
         if not valid:
@@ -94,21 +82,24 @@ def _apt_sources(inputs):
     for name in ("preflight_apt_mirror", "preflight_apt_security_mirror"):
         value = inputs[name]
         # A user or password would be written to a source file everyone can read.
-        if (of_type(name, value, "string", problems) and value
-                and (not APT_SOURCE_URL.match(value) or USERINFO.search(value))):
-            credentials = f" It {APT_CREDENTIALS}." if USERINFO.search(value) else ""
-            problems.append(f"{name} is {json_masked(value)}, which is not an http://, https:// or "
+        if (input_checks.of_type(name, value, "string", problems) and value
+                and (not input_checks.APT_SOURCE_URL.match(value) or USERINFO.search(value))):
+            credentials = f" It {input_checks.APT_CREDENTIALS}." if USERINFO.search(value) else ""
+            problems.append(f"{name} is {input_checks.json_masked(value)}, which is not an http://, https:// or "
                             "file:// URL (for example http://mirror.example.com/debian) without spaces, quotes or a "
                             f'newline, or "" to keep the distribution\'s sources.{credentials}')
     cache = inputs["preflight_apt_cache"]
-    if of_type("preflight_apt_cache", cache, "string", problems) and cache and not is_http_host_port(cache):
-        problems.append(f"preflight_apt_cache is {json_masked(cache)}, which is not an apt cache's address: give "
+    if (input_checks.of_type("preflight_apt_cache", cache, "string", problems) and cache
+            and not input_checks.is_http_host_port(cache)):
+        problems.append(f"preflight_apt_cache is {input_checks.json_masked(cache)}, which is not an apt cache's "
+                        "address: give "
                         "http://host:port (for example http://cache.example.internal:3142, apt-cacher-ng's port), or "
                         '"" for none.')
     components = inputs["preflight_apt_components"]
-    if of_type("preflight_apt_components", components, "list", problems) and not all(
+    if input_checks.of_type("preflight_apt_components", components, "list", problems) and not all(
             isinstance(component, str) and COMPONENT.match(component) for component in components):
-        problems.append(f"preflight_apt_components is {to_json(components)}: each component is a name such as main, "
+        problems.append(f"preflight_apt_components is {input_checks.to_json(components)}: each component is a name "
+                        "such as main, "
                         "contrib, non-free-firmware (letters, digits, '.', '_', '-', '/').")
     return problems
 

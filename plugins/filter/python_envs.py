@@ -10,13 +10,7 @@ import os
 import re
 
 from ansible_collections.mlinabox.stack.plugins.filter.package_cache import indexes_not_cached
-from ansible_collections.mlinabox.stack.plugins.module_utils.input_checks import (
-    SIMPLE_NAME,
-    is_list,
-    json_masked,
-    mask_userinfo,
-    to_json,
-)
+from ansible_collections.mlinabox.stack.plugins.module_utils import input_checks
 
 LIST_KEYS = ("packages", "extra_index_urls", "find_links")
 PYTHON = re.compile(r"^([0-9]+\.[0-9]+(\.[0-9]+)?)?\Z")
@@ -25,22 +19,25 @@ PYTHON_X_Y = re.compile(r"^([0-9]+\.[0-9]+)?\Z")
 
 def _problem(item, where, rules):
     """The first problem of one item (every key filled in), or None. A URL is shown without its user:password@."""
-    not_lists = [key for key in LIST_KEYS if not is_list(item.get(key))]
+    not_lists = [key for key in LIST_KEYS if not input_checks.is_list(item.get(key))]
     if not_lists:
         key = not_lists[0]
-        return (f"{where}.{key} is {json_masked(str(item[key]))}, not a list: write it as a YAML list ([a, b] or "
+        return (f"{where}.{key} is {input_checks.json_masked(str(item[key]))}, not a list: write it as a YAML list "
+                "([a, b] or "
                 f'one "- item" a line).')
-    if not SIMPLE_NAME.match(str(item["name"])):
+    if not input_checks.SIMPLE_NAME.match(str(item["name"])):
         return "its name must be letters, digits, '.', '_' or '-' (it is a directory and a kernel name)."
     python = str(item["python"])
     if not PYTHON.match(python):
-        return f'python is {to_json(item["python"])}; use X.Y such as "3.12", or "" for python_stack_python_version.'
+        return (f'python is {input_checks.to_json(item["python"])}; use X.Y such as "3.12", or "" for '
+                "python_stack_python_version.")
     packages = [str(package) for package in item["packages"]]
     unpinned = [package for package in packages if not rules["pinned"].match(package)]
     if unpinned:
         return ("each top-level package must be pinned (name==version, a release series name==X.Y.*, name===version "
-                f"or name @ URL); not pinned: {', '.join(json_masked(package) for package in unpinned)}.")
-    with_credentials = [mask_userinfo(package) for package in packages if rules["userinfo"].search(package)]
+                f"or name @ URL); not pinned: {', '.join(input_checks.json_masked(package) for package in unpinned)}.")
+    with_credentials = [input_checks.mask_userinfo(package) for package in packages
+                        if rules["userinfo"].search(package)]
     if with_credentials:
         return (f"{where}.packages has a URL with credentials ({', '.join(with_credentials)}), which would be written "
                 "to world-readable files (.mlbox-requirements.in, the freeze): serve the wheel from an index "
@@ -52,13 +49,14 @@ def _problem(item, where, rules):
         insecure = "" if rules["allow_insecure"] else " (http:// only with python_stack_allow_insecure_index: true)"
         return (f"{where}.index_url, extra_index_urls and find_links must be https:// URLs{insecure} without spaces or "
                 "commas (find_links may also be absolute, normalised directories on the target); refused: "
-                f"{', '.join(mask_userinfo(url) for url in bad)}.")
+                f"{', '.join(input_checks.mask_userinfo(url) for url in bad)}.")
     offline = rules["offline"] if item["offline"] is None else item["offline"]
     if not offline:
         uncached = indexes_not_cached([item["index_url"] or rules["index_url"], *item["extra_index_urls"]],
                                       rules["index_cache"])
         if uncached:
-            return (f"it reads {', '.join(mask_userinfo(url) for url in uncached)}, which the fleet's package cache "
+            return (f"it reads {', '.join(input_checks.mask_userinfo(url) for url in uncached)}, which the fleet's "
+                    "package cache "
                     "does not serve (python_stack_index_cache, set from package_cache_pypi_indexes when "
                     "package_cache_host is set): add the index to package_cache_pypi_indexes, for the cache host and "
                     "its clients.")

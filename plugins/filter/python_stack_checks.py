@@ -14,12 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping
 
-from ansible_collections.mlinabox.stack.plugins.module_utils.input_checks import (
-    is_list,
-    mask_userinfo,
-    to_int,
-    to_json,
-)
+from ansible_collections.mlinabox.stack.plugins.module_utils import input_checks
 
 try:
     from ansible.module_utils.datatag import native_type_name
@@ -64,7 +59,7 @@ def _truncate(text, length=80, end="...", leeway=5):
 
 def _env_names(envs):
     """The names of the environment items (items that are not mappings are python_env_problems' to report)."""
-    return [env.get("name") for env in envs if isinstance(env, Mapping)] if is_list(envs) else []
+    return [env.get("name") for env in envs if isinstance(env, Mapping)] if input_checks.is_list(envs) else []
 
 
 def _type_problems(inputs):
@@ -76,10 +71,11 @@ def _type_problems(inputs):
                 continue
             kind = "mapping ({key: value, ...})"
         else:
-            if is_list(value):
+            if input_checks.is_list(value):
                 continue
             kind = 'YAML list ([a, b] or one "- item" a line)'
-        problems.append(f"{name} is {to_json(_truncate(mask_userinfo(str(value))))}, a {native_type_name(value)}: "
+        problems.append(f"{name} is {input_checks.to_json(_truncate(input_checks.mask_userinfo(str(value))))}, a "
+                        f"{native_type_name(value)}: "
                         f"write it as a {kind}.")
     return problems
 
@@ -89,19 +85,22 @@ def _version_problems(inputs):
     for name in ("python_stack_torch_variant", "python_stack_torch_variant_gpu"):
         value = inputs[name]
         if not TORCH_VARIANT.match(str(value)) and not (name == "python_stack_torch_variant" and value == "auto"):
-            problems.append(f"{name} is {to_json(value)}: use auto, cpu, cuXYZ (such as cu126, cu128, cu130), rocmX.Y "
+            problems.append(f"{name} is {input_checks.to_json(value)}: use auto, cpu, cuXYZ (such as cu126, cu128, "
+                            "cu130), rocmX.Y "
                             "or xpu, the last part of a PyTorch index URL "
-                            f"({mask_userinfo(str(inputs['python_stack_torch_index_base']))}/<variant>).")
+                            f"({input_checks.mask_userinfo(str(inputs['python_stack_torch_index_base']))}/<variant>).")
     version = inputs["python_stack_python_version"]
     if not PYTHON_VERSION.match(str(version)):
-        problems.append(f"python_stack_python_version is {to_json(version)}: use \"\" (the distribution's python3) or "
+        problems.append(f"python_stack_python_version is {input_checks.to_json(version)}: use \"\" (the "
+                        "distribution's python3) or "
                         'X.Y such as "3.12" (X.Y.Z with python_stack_python_source: uv).')
     min_version = inputs["python_stack_python_min_version"]
     if not PYTHON_MIN_VERSION.match(str(min_version)):
-        problems.append(f'python_stack_python_min_version is {to_json(min_version)}: use X.Y such as "3.11".')
+        problems.append(f'python_stack_python_min_version is {input_checks.to_json(min_version)}: use X.Y such as '
+                        '"3.11".')
     # A uv-managed Python is downloaded by version: the environments that set no python need the role's.
     envs = inputs["python_stack_envs"]
-    if (inputs["python_stack_python_source"] != "system" and not str(version) and is_list(envs)
+    if (inputs["python_stack_python_source"] != "system" and not str(version) and input_checks.is_list(envs)
             and any(env.get("python", "") == "" for env in envs if isinstance(env, Mapping))):
         problems.append("python_stack_python_version is \"\" with python_stack_python_source 'uv': a uv-managed "
                         'Python needs a version, in python_stack_python_version (such as "3.12") or in each '
@@ -118,7 +117,7 @@ def _source_problems(inputs, settings):
     path = re.compile(settings["path_regex"])
     file_url = re.compile("^file://" + settings["path_regex"][1:])
     sources = [(name, inputs[name]) for name in SOURCE_INPUTS]
-    if is_list(inputs["python_stack_find_links"]):
+    if input_checks.is_list(inputs["python_stack_find_links"]):
         sources += [(f"python_stack_find_links[{index}]", link)
                     for index, link in enumerate(inputs["python_stack_find_links"])]
     insecure = (" (http:// is allowed with python_stack_allow_insecure_index: true, which this run has)"
@@ -134,7 +133,8 @@ def _source_problems(inputs, settings):
                 or (file_ok and file_url.match(text))):
             continue
         problems.append(
-            f"{name} is {to_json(mask_userinfo(text))}: use an https:// URL{insecure} without spaces or commas"
+            f"{name} is {input_checks.to_json(input_checks.mask_userinfo(text))}: use an https:// URL{insecure} "
+            "without spaces or commas"
             f"{', or an absolute, normalised directory on the target' if dir_ok else ''}"
             f"{', or file:///absolute/directory' if file_ok else ''}{OR_DEFAULT if empty_ok else ''}; "
             "other schemes (file:, ftp:, ...) and relative paths are refused.")
@@ -143,7 +143,7 @@ def _source_problems(inputs, settings):
 
 def _name_problems(inputs):
     envs = inputs["python_stack_envs"]
-    if not is_list(envs):
+    if not input_checks.is_list(envs):
         return []
     names = _env_names(envs)
     problems = []
@@ -154,7 +154,8 @@ def _name_problems(inputs):
                         "each environment its own name.")
     shell_env = inputs["python_stack_shell_env"]
     if str(shell_env) and shell_env not in names:
-        problems.append(f"python_stack_shell_env is {to_json(shell_env)}, which is not one of python_stack_envs "
+        problems.append(f"python_stack_shell_env is {input_checks.to_json(shell_env)}, which is not one of "
+                        "python_stack_envs "
                         f"({', '.join(str(name) for name in names)}): name the environment that login shells get "
                         'first on PATH, or set it to "" to leave PATH alone.')
     return problems
@@ -169,7 +170,8 @@ def _path_problems(inputs, settings):
         optional = name in OPTIONAL_PATHS
         if (not text and optional) or path.match(text):
             continue
-        problems.append(f"{name} is {to_json(text)}: use an absolute, normalised path (it starts with /, has no '.', "
+        problems.append(f"{name} is {input_checks.to_json(text)}: use an absolute, normalised path (it starts with /, "
+                        "has no '.', "
                         f"'..', '//' or trailing '/', no whitespace){OR_NONE if optional else ''}.")
     return problems
 
@@ -232,22 +234,24 @@ def python_stack_jupyter_problems(inputs, settings):
                         "leave it empty (one is generated and kept in python_stack_jupyter_token_file) or use 16 or "
                         "more letters, digits, '-' or '_'.")
     if not USER.match(str(user)) or user == "root":
-        problems.append(f"python_stack_jupyter_user is {to_json(user)}: JupyterLab runs as a normal user: use a user "
+        problems.append(f"python_stack_jupyter_user is {input_checks.to_json(user)}: JupyterLab runs as a normal "
+                        "user: use a user "
                         "name (lower-case letters, digits, '_' or '-'), not root.")
-    if not 1024 <= to_int(port) <= 65535:
+    if not 1024 <= input_checks.to_int(port) <= 65535:
         problems.append(f"python_stack_jupyter_port is {port}: JupyterLab runs as the unprivileged user {user} and "
                         "can only listen on 1024-65535 (the default is 8888); for port 80 or 443 put a reverse proxy "
                         "in front of it.")
 
     names = _env_names(envs)
     if jupyter_env not in names:
-        problems.append(f"python_stack_jupyter_env is {to_json(jupyter_env)}, which is not one of python_stack_envs "
+        problems.append(f"python_stack_jupyter_env is {input_checks.to_json(jupyter_env)}, which is not one of "
+                        "python_stack_envs "
                         f"({', '.join(str(name) for name in names)}): name the environment JupyterLab runs from.")
     else:
         item = next(env for env in envs if isinstance(env, Mapping) and env.get("name") == jupyter_env)
         packages = item.get("packages", [])
         # Packages that are not a list are python_env_problems' to report.
-        if (is_list(packages) and not str(item.get("lock_file") or "")
+        if (input_checks.is_list(packages) and not str(item.get("lock_file") or "")
                 and not any(JUPYTERLAB.match(str(package)) for package in packages)):
             problems.append(
                 f"python_stack_jupyter_env is '{jupyter_env}', whose packages do not install jupyterlab: add "
@@ -255,8 +259,9 @@ def python_stack_jupyter_problems(inputs, settings):
                 "python_stack_jupyter_env at an environment that has it.")
 
     if bool(str(certfile)) != bool(str(keyfile)):
-        problems.append(f"python_stack_jupyter_certfile is {to_json(certfile)} and python_stack_jupyter_keyfile is "
-                        f"{to_json(keyfile)}: set both (HTTPS) or neither.")
+        problems.append(f"python_stack_jupyter_certfile is {input_checks.to_json(certfile)} and "
+                        "python_stack_jupyter_keyfile is "
+                        f"{input_checks.to_json(keyfile)}: set both (HTTPS) or neither.")
 
     # extra_config is merged over the role's settings: it must not undo them. One that is not a mapping is
     # python_stack_problems' to report.

@@ -11,12 +11,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.mlinabox.stack.plugins.module_utils.input_checks import (
-    PLAIN_URL,
-    is_list,
-    json_masked,
-    not_lists,
-)
+from ansible_collections.mlinabox.stack.plugins.module_utils import input_checks
 
 SERIES = re.compile(r"^[0-9]{2}\.[0-9]{2}\Z")
 CUDA = re.compile(r"^[0-9]+\.[0-9]+(\.[0-9]+)?\Z")
@@ -48,10 +43,10 @@ def _library_problems(inputs, facts):
     """The libraries (at least one, plain names) and the indexes."""
     libraries, extra = inputs.get("rapids_libraries"), inputs.get("rapids_extra_libraries")
     problems = []
-    if is_list(libraries) and not libraries:
+    if input_checks.is_list(libraries) and not libraries:
         problems.append("rapids_libraries is empty: list the RAPIDS libraries to install, at least [cudf, cuml], or "
                         "turn the role off.")
-    if is_list(libraries) and is_list(extra):
+    if input_checks.is_list(libraries) and input_checks.is_list(extra):
         names = [str(name) for name in [*libraries, *extra]]
         bad = ([name for name in names if not LIBRARY.match(name)]
                + [name for name in names if VARIANT_SUFFIX.match(name)])
@@ -61,10 +56,11 @@ def _library_problems(inputs, facts):
                             f"-{facts.get('variant')}=={inputs.get('rapids_version')}.*).")
     urls = inputs.get("rapids_extra_index_urls")
     # An index URL is a plain https (or, for a mirror, http) URL; its user info (a token) is shown as ***@.
-    bad_urls = [url for url in urls if not PLAIN_URL.match(str(url))] if is_list(urls) else []
+    bad_urls = [url for url in urls if not input_checks.PLAIN_URL.match(str(url))] if input_checks.is_list(urls) else []
     if bad_urls:
         problems.append(
-            f"rapids_extra_index_urls has {', '.join(json_masked(url) for url in bad_urls)}: use plain https:// (or a "
+            f"rapids_extra_index_urls has {', '.join(input_checks.json_masked(url) for url in bad_urls)}: use plain "
+            "https:// (or a "
             "mirror's http://) index URLs, with a host, an optional port 1-65535 and a path, and no spaces, newlines "
             "or other characters outside printable ASCII (file:// is not accepted), such as https://pypi.nvidia.com, "
             "or [] for PyPI alone.")
@@ -79,7 +75,7 @@ def rapids_problems(inputs, facts):
     wheel variant that the role derives from rapids_cuda_version (cu12, cu13).
     """
     problems = _version_problems(inputs)
-    lists = not_lists(inputs, LIST_INPUTS, "one item each")
+    lists = input_checks.not_lists(inputs, LIST_INPUTS, "one item each")
     if lists:
         problems.append(lists)
     return problems + _library_problems(inputs, facts)

@@ -9,13 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.mlinabox.stack.plugins.module_utils.input_checks import (
-    SIMPLE_NAME,
-    is_list,
-    mapping_items,
-    to_bool,
-    wrong_type,
-)
+from ansible_collections.mlinabox.stack.plugins.module_utils import input_checks
 
 # An absolute directory without wildcards, not ending in '/'; and nothing that makes it another directory than it
 # reads: no '.' or '..' component, no '//', no control character.
@@ -28,9 +22,10 @@ KEPT_HOME_ENTRIES = (".ssh", ".config", ".local")
 
 
 def _confirmation(confirm, users):
-    if to_bool(confirm):
+    if input_checks.to_bool(confirm):
         return []
-    keys = f" and the authorized_keys of {', '.join(str(user) for user in users)}" if is_list(users) and users else ""
+    keys = (f" and the authorized_keys of {', '.join(str(user) for user in users)}"
+            if input_checks.is_list(users) and users else "")
     return [f"template_prep makes this machine a template: it deletes its SSH host keys, machine-id, shell histories, "
             f"caches and logs{keys}, so run it only on a VM that is about to be shut down and kept as an image. "
             "template_prep_confirm is false: set it to true (-e template_prep_confirm=true), or build the image with "
@@ -39,10 +34,10 @@ def _confirmation(confirm, users):
 
 def _clean_paths(items):
     problems = []
-    for where, item in mapping_items("template_prep_clean_paths", items, problems):
+    for where, item in input_checks.mapping_items("template_prep_clean_paths", items, problems):
         path, patterns = item.get("path"), item.get("patterns")
-        if not is_list(patterns):
-            problems.append(wrong_type(f"{where}.patterns", patterns, "list"))
+        if not input_checks.is_list(patterns):
+            problems.append(input_checks.wrong_type(f"{where}.patterns", patterns, "list"))
             continue
         valid = (isinstance(path, str) and CLEAN_PATH.match(path) and not NOT_NORMALISED.search(path)
                  and (path not in SYSTEM_DIRECTORIES or "*" not in patterns) and len(patterns) > 0)
@@ -55,7 +50,7 @@ def _clean_paths(items):
 
 
 def _home_files(entries):
-    problem = wrong_type("template_prep_home_files", entries, "list")
+    problem = input_checks.wrong_type("template_prep_home_files", entries, "list")
     if problem:
         return [problem]
     return [f"template_prep_home_files has '{entry}': each entry is a name relative to a home directory, without "
@@ -71,7 +66,7 @@ def template_prep_problems(inputs):
     order the role once asserted them; [] when all is well."""
     problems = _confirmation(inputs["template_prep_confirm"], inputs["template_prep_remove_authorized_keys_for"])
     profile = inputs["template_prep_profile"]
-    if not SIMPLE_NAME.match(str(profile)):
+    if not input_checks.SIMPLE_NAME.match(str(profile)):
         problems.append(f"template_prep_profile is '{profile}', which is not a profile name (letters, digits, '.', '_' "
                         "or '-', for example current, cpu or seed-2021).")
     problems += _clean_paths(inputs["template_prep_clean_paths"])
