@@ -96,7 +96,7 @@ def _driver_repository_problems(inputs, derived, problems):
 
 def nvidia_driver_problems(inputs, derived=None):
     """The problems of the nvidia_driver role's inputs. Each group of rules runs when its variables are in inputs
-    (tasks/repository_checks.yml, for the cuda and cudnn roles too, passes the repository's alone).
+    (tasks/repository.yml, for the cuda and cudnn roles too, passes the repository's alone).
 
     inputs: nvidia_driver_branch, nvidia_driver_version; nvidia_driver_source (when absent, or nvidia, the repository
     is checked), nvidia_driver_repo_url, nvidia_driver_repo_key_fingerprint; nvidia_driver_mok_key,

@@ -436,11 +436,6 @@ def uri_problem(uri, schemes=("http", "https", "file")):
     return ""
 
 
-def redact_uri(uri):
-    """A URI without its user and password (for messages)."""
-    return re.sub(r"(://)[^/@]*@", r"\1", uri)
-
-
 def failing_repositories(stderr, uris):
     """The URIs among `uris` that apt-get update's errors and warnings name."""
     named = []

@@ -719,3 +719,28 @@ def _rule_nvidia_repo(result, plan):
             f"NVIDIA's {distro} repository stops at CUDA {last_cuda}, cuda_version is {cuda}: "
             f"choose CUDA <= {last_cuda} or a newer distribution"
         )
+
+
+# The options of mlinabox.stack.compat_check, shared by the module and its action plugin.
+ARGUMENT_SPEC = {name: {"type": "str"} for name in _VERSION_OPTIONS}
+ARGUMENT_SPEC.update({
+    "distribution": {"type": "str"},
+    "architecture": {"type": "str"},
+    "gpus": {"type": "list", "elements": "dict"},
+    "driver_flavour": {"type": "str", "choices": ["open", "proprietary"]},
+    "torch_cuda": {"type": "str"},
+    "fail_on_error": {"type": "bool", "default": True},
+})
+
+
+def verdict(params):
+    """compat_check's result for its validated options: changed, ok, errors, checks and warnings; with errors and
+    fail_on_error, also failed and msg."""
+    found = check_plan(params)
+    result = {"changed": False, "ok": found["ok"], "errors": found["errors"], "checks": found["checks"],
+              "warnings": found["warnings"]}
+    errors = found["errors"]
+    if errors and params.get("fail_on_error", True):
+        noun = "incompatibility" if len(errors) == 1 else "incompatibilities"
+        result.update(failed=True, msg=f"{len(errors)} {noun} in the planned stack: " + "; ".join(errors))
+    return result

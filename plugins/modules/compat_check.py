@@ -162,48 +162,19 @@ checks:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.mlinabox.stack.plugins.module_utils.compat import check_plan
-
-VERSION_OPTIONS = (
-    "distribution_version",
-    "driver_branch",
-    "cuda_version",
-    "cudnn_version",
-    "python_version",
-    "torch_version",
-    "tensorflow_version",
-    "rapids_version",
-    "h2o_version",
-    "java_version",
-)
+from ansible_collections.mlinabox.stack.plugins.module_utils.compat import ARGUMENT_SPEC, verdict
 
 
 def main():
-    argument_spec = {name: {"type": "str"} for name in VERSION_OPTIONS}
-    argument_spec.update({
-        "distribution": {"type": "str"},
-        "architecture": {"type": "str"},
-        "gpus": {"type": "list", "elements": "dict"},
-        "driver_flavour": {"type": "str", "choices": ["open", "proprietary"]},
-        "torch_cuda": {"type": "str"},
-        "fail_on_error": {"type": "bool", "default": True},
-    })
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
-    result = check_plan(module.params)
-    # Ansible collects module.warn() messages into the result's `warnings` (and shows them).
-    for warning in result["warnings"]:
+    # site.yml and the roles run this check on the controller (plugins/action/compat_check.py: no round trip to the
+    # host); the module is what runs where the action plugin is not used (ansible -m, a module test).
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    result = verdict(module.params)
+    for warning in result.pop("warnings"):
         module.warn(warning)
-    errors = result["errors"]
-    if errors and module.params["fail_on_error"]:
-        noun = "incompatibility" if len(errors) == 1 else "incompatibilities"
-        module.fail_json(
-            msg=f"{len(errors)} {noun} in the planned stack: " + "; ".join(errors),
-            changed=False,
-            ok=False,
-            errors=errors,
-            checks=result["checks"],
-        )
-    module.exit_json(changed=False, ok=result["ok"], errors=errors, checks=result["checks"])
+    if result.get("failed"):
+        module.fail_json(**result)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -269,7 +269,6 @@ from ansible_collections.mlinabox.stack.plugins.module_utils.apt_state import (
     parse_madison,
     parse_print_uris,
     parse_simulation,
-    redact_uri,
     resolve_pin,
     select_key,
     size_of,
@@ -279,6 +278,7 @@ from ansible_collections.mlinabox.stack.plugins.module_utils.apt_state import (
 )
 from ansible_collections.mlinabox.stack.plugins.module_utils.binaries import C_LOCALE
 from ansible_collections.mlinabox.stack.plugins.module_utils.files import replace_file
+from ansible_collections.mlinabox.stack.plugins.module_utils.input_checks import mask_userinfo
 
 
 def source_text(repo, keyring):
@@ -326,7 +326,7 @@ class VendorApt:
             for key in ("uri", "key_url"):
                 problem = uri_problem(repo[key]) if repo.get(key) else ""
                 if problem:
-                    module.fail_json(msg=f"{variable(repo, key, key)} of {repo['title']} ({redact_uri(repo[key])}) "
+                    module.fail_json(msg=f"{variable(repo, key, key)} of {repo['title']} ({mask_userinfo(repo[key])}) "
                                          f"{problem}. Nothing was changed.")
                 if repo.get(key):
                     repo[key] = via_apt_cache(repo[key], self.params["cache"])
@@ -391,8 +391,8 @@ class VendorApt:
         if response is None or info.get("status") != 200:
             self.fail(
                 f"Could not download the key of {title} from {variable(repo, 'key_url', 'key_url')} "
-                f"({redact_uri(repo['key_url'])}): {info.get('msg', 'no answer')}. Check the URL, the network and the "
-                "proxy (the download honours the play's http_proxy/https_proxy environment). Nothing was changed."
+                f"({mask_userinfo(repo['key_url'])}): {info.get('msg', 'no answer')}. Check the URL, the network and "
+                "the proxy (the download honours the play's http_proxy/https_proxy environment). Nothing was changed."
             )
         return response.read()
 
@@ -402,7 +402,7 @@ class VendorApt:
         if not (len(fpr) in (40, 64) and all(c in "0123456789ABCDEF" for c in fpr)):
             self.fail(f"{fpr_var} is {repo['key_fingerprint']!r}, which is not a full fingerprint (40 or 64 "
                       "hexadecimal digits, spaces allowed). Nothing was changed.")
-        where = redact_uri(repo.get("key_url") or repo.get("key_file") or "")
+        where = mask_userinfo(repo.get("key_url") or repo.get("key_file") or "")
         try:
             key, found = select_key(data, fpr)
         except KeyFormatError as err:
@@ -491,10 +491,11 @@ class VendorApt:
         problems = " ".join(line for line in lines if line[:2] in ("E:", "W:")) or err.strip()
         named = failing_repositories(err + out, [repo["uri"] for repo in self.repos])
         messages = [
-            f"{repo['title']} at {redact_uri(repo['uri'])} ({' '.join(repo['suites'] + repo['components'])}) could not "
-            f"be read with the key {repo['fingerprint']}. Check {variable(repo, 'uri', 'its URI')} (and the network or "
-            f"proxy); if the repository is signed by another key, set {variable(repo, 'key_url', 'key_url')} and "
-            f"{variable(repo, 'key_fingerprint', 'key_fingerprint')} to that key."
+            f"{repo['title']} at {mask_userinfo(repo['uri'])} ({' '.join(repo['suites'] + repo['components'])}) "
+            f"could not be read with the key {repo['fingerprint']}. Check {variable(repo, 'uri', 'its URI')} "
+            f"(and the network or proxy); if the repository is signed by another key, set "
+            f"{variable(repo, 'key_url', 'key_url')} and {variable(repo, 'key_fingerprint', 'key_fingerprint')} "
+            "to that key."
             for repo in self.repos if repo["uri"] in named
         ] or ["The host's apt sources could not be read (check the distribution mirror and the proxy)."]
         self.fail(" ".join(messages) + " apt said: " + problems + " Nothing under /etc/apt was changed.",
@@ -521,7 +522,7 @@ class VendorApt:
             entries = in_repository(available.get(name, []), repo)
             found = sort_debian_versions(set(version for version, _where in entries), reverse=True)
             listing[name] = found
-            where = ("{} ({})".format(repo["title"], redact_uri(repo["uri"]))) if repo else "the apt sources read"
+            where = ("{} ({})".format(repo["title"], mask_userinfo(repo["uri"]))) if repo else "the apt sources read"
             what = pkg.get("variable") or ("the pin of " + name)
             if not found:
                 siblings = self.siblings(name, repo)
@@ -628,7 +629,7 @@ class VendorApt:
 
     @staticmethod
     def describe(repo, changed):
-        return dict(name=repo["name"], title=repo["title"], uri=redact_uri(repo["uri"]), suites=repo["suites"],
+        return dict(name=repo["name"], title=repo["title"], uri=mask_userinfo(repo["uri"]), suites=repo["suites"],
                     components=repo["components"], source_file=repo["source_file"], keyring=repo["keyring"],
                     fingerprint=repo["fingerprint"], changed=changed)
 

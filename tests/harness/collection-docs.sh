@@ -74,6 +74,7 @@ rst, out = pathlib.Path(sys.argv[1]), pathlib.Path(sys.argv[2])
 pages = {
     "common_return_values": ("reference_appendices/common_return_values.html", "Return Values"),
     "ansible_configuration_settings": ("reference_appendices/config.html", "Ansible Configuration Settings"),
+    "action_plugins": ("plugins/action.html", "Action Plugins"),
 }
 text = "\n".join(p.read_text() for p in rst.rglob("*.rst"))
 defined = set(re.findall(r"^\.\. _([^:\s]+):\s*$", text, re.M))

@@ -170,10 +170,6 @@ def test_list_file_prefix_as_apt_names_its_lists(uri, prefix):
     assert apt_state.list_file_prefix(uri) == prefix
 
 
-def test_redact_uri():
-    assert apt_state.redact_uri("https://user:secret@mirror.example.com/docker") == "https://mirror.example.com/docker"
-
-
 def test_dpkg_status_reads_installed_packages_only():
     status = (
         "Package: jq\nStatus: install ok installed\nVersion: 1.6-2.1+deb12u1\n\n"

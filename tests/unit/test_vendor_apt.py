@@ -253,3 +253,16 @@ def test_a_cache_that_is_not_host_and_port_is_refused(root, apt, run_module, cac
     assert result["failed"]
     assert f"The apt cache {cache!r}" in result["msg"] and "Nothing was changed" in result["msg"]
     assert not apt.calls
+
+
+@pytest.mark.parametrize("uri", ["https://alice:hunter2@mirror.example.com/docker",
+                                 "https://alice:hun/ter2@mirror.example.com/docker",
+                                 "https://alice:h@n/ter2@mirror.example.com/docker"])
+def test_a_url_with_a_password_is_refused_and_the_password_never_shown(root, apt, run_module, uri):
+    given = args(root)
+    given["repositories"][0]["uri"] = uri
+    result = run_module(vendor_apt.main, given)
+    assert result["failed"] and "docker_repo_url of Docker CE (https://***@mirror.example.com/docker)" in result["msg"]
+    shown = str({k: v for k, v in result.items() if k != "invocation"})
+    assert "alice" not in shown and "ter2" not in shown and "Nothing was changed" in result["msg"]
+    assert not (root / "etc/apt/sources.list.d/docker.sources").exists()

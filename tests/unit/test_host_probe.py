@@ -1,0 +1,98 @@
+"""The host_probe module: several read-only probes in one task, links never followed."""
+
+from __future__ import annotations
+
+import os
+
+from ansible_collections.mlinabox.stack.plugins.modules import host_probe
+from test_listeners import entry, make_proc
+
+
+def test_stat_describes_files_directories_links_and_missing_paths(tmp_path, run_module):
+    (tmp_path / "dir").mkdir(mode=0o750)
+    (tmp_path / "dir").chmod(0o750)
+    (tmp_path / "file").write_text("abc")
+    (tmp_path / "file").chmod(0o640)
+    (tmp_path / "link").symlink_to(tmp_path / "file")
+    paths = [str(tmp_path / name) for name in ("dir", "file", "link", "missing")]
+    result = run_module(host_probe.main, {"stat": paths})
+    found = result["stat"]
+    assert not result["changed"]
+    assert found[paths[0]]["type"] == "directory" and found[paths[0]]["mode"] == "0750"
+    assert found[paths[1]] | {"uid": 0, "gid": 0, "owner": "x", "group": "x"} == {
+        "exists": True, "type": "file", "mode": "0640", "uid": 0, "gid": 0, "owner": "x", "group": "x", "size": 3}
+    assert found[paths[1]]["uid"] == os.getuid()
+    assert found[paths[2]]["type"] == "link" and found[paths[2]]["target"] == paths[1]  # not followed
+    assert found[paths[3]] == {"exists": False}
+    assert set(result) >= {"stat"} and not {"read", "glob", "users", "groups", "commands", "ports"} & set(result)
+
+
+def test_read_gives_text_or_null_and_refuses_links_and_large_files(tmp_path, run_module):
+    conf = tmp_path / "daemon.json"
+    conf.write_bytes(b'{"a": 1}\n\xff')
+    result = run_module(host_probe.main, {"read": [str(conf), str(tmp_path / "missing")]})
+    assert result["read"] == {str(conf): '{"a": 1}\n\ufffd', str(tmp_path / "missing"): None}
+
+    secret = tmp_path / "shadow"
+    secret.write_text("root:secret\n")
+    (tmp_path / "planted").symlink_to(secret)
+    refused = run_module(host_probe.main, {"read": [str(tmp_path / "planted")]})
+    assert refused["failed"] and "is a link" in refused["msg"] and "secret" not in str(refused)
+
+    too_big = run_module(host_probe.main, {"read": [str(conf)], "max_bytes": 4})
+    assert too_big["failed"] and "more than max_bytes (4)" in too_big["msg"]
+
+    not_a_file = run_module(host_probe.main, {"read": [str(tmp_path)]})
+    assert not_a_file["failed"] and "not a regular file" in not_a_file["msg"]
+
+
+def test_glob_users_and_groups(tmp_path, run_module):
+    for name in ("b.jar", "a.jar", "c.txt"):
+        (tmp_path / name).write_text("")
+    pattern = str(tmp_path / "*.jar")
+    result = run_module(host_probe.main, {"glob": [pattern, str(tmp_path / "none*")],
+                                          "users": ["root", "no-such-user-mlbox"],
+                                          "groups": ["root", "no-such-group-mlbox"]})
+    assert result["glob"] == {pattern: [str(tmp_path / "a.jar"), str(tmp_path / "b.jar")], str(tmp_path / "none*"): []}
+    assert result["users"]["root"] == {"uid": 0, "gid": 0, "group": "root", "home": "/root",
+                                       "shell": result["users"]["root"]["shell"]}
+    assert result["users"]["no-such-user-mlbox"] is None
+    assert result["groups"]["root"]["gid"] == 0 and isinstance(result["groups"]["root"]["members"], list)
+    assert result["groups"]["no-such-group-mlbox"] is None
+
+
+def test_commands_run_without_a_shell_in_the_c_locale(run_module):
+    result = run_module(host_probe.main, {"commands": {
+        "locale": ["sh", "-c", "echo $LC_ALL; echo oops >&2; exit 3"],
+        "literal": ["echo", "$HOME;", "id"],
+        "missing": ["no-such-program-mlbox", "--version"]}})
+    answers = result["commands"]
+    assert answers["locale"] == {"rc": 3, "stdout": "C\n", "stderr": "oops\n"}
+    assert answers["literal"]["stdout"] == "$HOME; id\n"  # no shell expanded or split it
+    assert answers["missing"] == {"rc": 127, "stdout": "", "stderr": "no-such-program-mlbox: not found"}
+
+
+def test_commands_must_be_argv_lists(run_module):
+    result = run_module(host_probe.main, {"commands": {"bad": "rm -rf /tmp/x"}})
+    assert result["failed"] and "is not a non-empty argv list" in result["msg"]
+
+
+def test_check_mode_probes_too(tmp_path, run_module):
+    result = run_module(host_probe.main, {"stat": [str(tmp_path)], "commands": {"t": ["true"]}}, check_mode=True)
+    assert result["stat"][str(tmp_path)]["exists"] and result["commands"]["t"]["rc"] == 0
+
+
+def test_ports_as_port_holders_answers(tmp_path, run_module):
+    proc = make_proc(tmp_path, tcp=[entry(0, "0100007F:22B8", "0A", 101, uid=999),
+                                    entry(1, "00000000:D431", "0A", 102, uid=0)],
+                     processes={10: ("jupyter-lab", [101], "jupyterlab.service", 999),
+                                20: ("java", [102], "other.service", 0)})
+    result = run_module(host_probe.main, {"proc": proc, "ports": [{"port": 8888, "unit": "jupyterlab.service"},
+                                                                  {"port": 54321, "unit": "h2o.service"},
+                                                                  {"port": 9999}]})
+    ports = result["ports"]
+    assert len(ports["8888"]["ours"]) == 1 and ports["8888"]["others"] == []
+    assert ports["54321"]["ours"] == [] and len(ports["54321"]["others"]) == 1 and "java" in ports["54321"]["others"][0]
+    assert ports["9999"] == {"listeners": [], "ours": [], "others": []}
+    bad = run_module(host_probe.main, {"proc": proc, "ports": [{"port": 70000}]})
+    assert bad["failed"] and "not a TCP port" in bad["msg"]
