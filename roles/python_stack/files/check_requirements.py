@@ -4,9 +4,10 @@
 """Parse requirement strings in full (PEP 508: name, extras, version or URL, environment markers), on the controller.
 
 Usage: check_requirements.py JSON, where JSON is a list of [name, packages] pairs, one per item of
-python_stack_envs, in order (messages name each requirement python_stack_envs[i].packages[j] (environment name)).
-Prints a JSON list of one sentence per requirement that does not parse, and exits 0 either way (the role's preflight asserts on the list). Runs with the controller's Python
-(ansible_playbook_python), which has `packaging`, a dependency of ansible-core; the target may lack it.
+python_stack_envs, in order; messages name each requirement python_stack_envs[i].packages[j] (environment name).
+Prints a JSON list of one sentence per requirement that does not parse, and exits 0 either way (the role's
+preflight asserts on the list). Runs with the controller's Python (ansible_playbook_python), which has
+`packaging`, a dependency of ansible-core; the target may lack it.
 """
 
 import json
