@@ -3,10 +3,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Parse requirement strings in full (PEP 508: name, extras, version or URL, environment markers), on the controller.
 
-Usage: check_requirements.py JSON, where JSON is a list of [where, requirement] pairs (where: the variable that
-holds the requirement, as messages name it). Prints a JSON list of one sentence per requirement that does not
-parse, and exits 0 either way (the role's preflight asserts on the list). Runs with the controller's Python
-(ansible_playbook_python), which has `packaging`, a dependency of ansible-core; the target may lack it.
+Usage: check_requirements.py JSON, where JSON is a list of [name, packages] pairs, one per item of
+python_stack_envs, in order; messages name each requirement python_stack_envs[i].packages[j] (environment name).
+Prints a JSON list of one sentence per requirement that does not parse, and exits 0 either way (the role's
+preflight asserts on the list). Runs with the controller's Python (ansible_playbook_python), which has
+`packaging`, a dependency of ansible-core; the target may lack it.
 """
 
 import json
@@ -16,8 +17,10 @@ from packaging.markers import default_environment
 from packaging.requirements import InvalidRequirement, Requirement
 
 
-def problems(pairs):
+def problems(envs):
     found = []
+    pairs = [(f"python_stack_envs[{env}].packages[{index}] (environment {name})", str(text))
+             for env, (name, packages) in enumerate(envs) for index, text in enumerate(packages)]
     for where, text in pairs:
         try:
             requirement = Requirement(text)
