@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The python_stack role's checks of its inputs that its argument spec cannot express (tasks/preflight.yml and,
-for JupyterLab, tasks/preflight_jupyter.yml): one message per problem, each naming the variable and the fix.
+for JupyterLab, also tasks/preflight.yml): one message per problem, each naming the variable and the fix.
 
 Values that may hold credentials (index URLs, the JupyterLab password and token) are never shown as they are:
 URLs lose their user:password@, the password and the token are not shown at all.
@@ -182,7 +182,7 @@ def python_stack_problems(inputs, settings):
     inputs: the python_stack_* variables the checks read (by their names). settings: the role's regular
     expressions url_regex and path_regex (vars/main.yml; python_env_problems reads the same). A URL is shown
     without its user:password@ (input_checks.mask_userinfo). The environment items themselves are
-    python_env_problems' (tasks/env_validate.yml); this reads only their names and their python.
+    python_env_problems' (tasks/preflight.yml and env.yml); this reads only their names and their python.
     """
     return (_type_problems(inputs) + _version_problems(inputs) + _source_problems(inputs, settings)
             + _name_problems(inputs) + _path_problems(inputs, settings))
