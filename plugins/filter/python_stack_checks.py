@@ -1,8 +1,8 @@
 # Copyright: (c) 2026, ML in a Box developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The python_stack role's checks of its inputs that its argument spec cannot express (tasks/preflight.yml and,
-for JupyterLab, also tasks/preflight.yml): one message per problem, each naming the variable and the fix.
+"""The python_stack role's checks of its inputs that its argument spec cannot express (tasks/preflight.yml, for
+JupyterLab too): one message per problem, each naming the variable and the fix.
 
 Values that may hold credentials (index URLs, the JupyterLab password and token) are never shown as they are:
 URLs lose their user:password@, the password and the token are not shown at all.
