@@ -56,6 +56,12 @@ options:
         A program that is not found answers C(rc) 127. Only read-only commands belong here.
     type: dict
     default: {}
+  packages:
+    description:
+      - dpkg patterns of packages to look up (C(dpkg-query --show)), read as M(mlinabox.stack.dpkg_state) reads them.
+    type: list
+    elements: str
+    default: []
   ports:
     description: TCP ports to look up, as M(mlinabox.stack.port_holders) does.
     type: list
@@ -123,6 +129,12 @@ commands:
   description: Per name, C(rc), C(stdout) and C(stderr) of the program.
   type: dict
   returned: when O(commands) is given
+packages:
+  description:
+    - As M(mlinabox.stack.dpkg_state) returns them for O(packages) - C(packages) (each installed package by name,
+      with C(version), C(arch) and C(held)), C(config_files), C(unfinished), C(half_installed) and C(held).
+  type: dict
+  returned: when O(packages) is given
 ports:
   description:
     - Per port (as a string), C(listeners), C(ours) and C(others), as M(mlinabox.stack.port_holders) returns them.
@@ -137,6 +149,7 @@ import pwd
 import stat as stat_module
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.mlinabox.stack.plugins.module_utils import dpkg
 from ansible_collections.mlinabox.stack.plugins.module_utils.listeners import listeners, split_by_unit
 
 TYPES = ((stat_module.S_ISLNK, "link"), (stat_module.S_ISDIR, "directory"), (stat_module.S_ISREG, "file"))
@@ -213,6 +226,18 @@ def run(module, argv):
     return {"rc": rc, "stdout": out, "stderr": err}
 
 
+def packages(module, patterns):
+    binary = module.get_bin_path("dpkg-query")
+    if not binary:
+        module.fail_json(msg="packages: dpkg-query was not found: this host is not Debian or Ubuntu.")
+    # Exit status 1: some pattern matched nothing; more is a real failure.
+    rc, out, err = module.run_command(dpkg.query_command(binary, None, patterns),
+                                      environ_update={"LANG": "C", "LC_ALL": "C"})
+    if rc > 1:
+        module.fail_json(msg=f"dpkg-query failed (rc={rc}): {(err or out).strip()}")
+    return dpkg.state(out)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -223,6 +248,7 @@ def main():
             users=dict(type="list", elements="str", default=[]),
             groups=dict(type="list", elements="str", default=[]),
             commands=dict(type="dict", default={}),
+            packages=dict(type="list", elements="str", default=[]),
             ports=dict(type="list", elements="dict", default=[],
                        options=dict(port=dict(type="int", required=True), unit=dict(type="str"))),
             proc=dict(type="path", default="/proc"),
@@ -246,6 +272,8 @@ def main():
         result["groups"] = {name: group(name) for name in params["groups"]}
     if params["commands"]:
         result["commands"] = {name: run(module, argv) for name, argv in params["commands"].items()}
+    if params["packages"]:
+        result["packages"] = packages(module, params["packages"])
     if params["ports"]:
         result["ports"] = {}
         for item in params["ports"]:

@@ -96,3 +96,26 @@ def test_ports_as_port_holders_answers(tmp_path, run_module):
     assert ports["9999"] == {"listeners": [], "ours": [], "others": []}
     bad = run_module(host_probe.main, {"proc": proc, "ports": [{"port": 70000}]})
     assert bad["failed"] and "not a TCP port" in bad["msg"]
+
+
+def test_packages_are_read_as_dpkg_state_reads_them(run_module, fake_commands, fake_bin_paths):
+    fake_bin_paths["dpkg-query"] = "/usr/bin/dpkg-query"
+    rows = ("apt-cacher-ng\t3.7.4-1\tii \tamd64\t\n"
+            "python3-venv\t3.11.2-1\thi \tamd64\t\n"
+            "old-tool\t1.0\trc \tamd64\t\n")
+    fake_commands.add(lambda a: a[0] == "/usr/bin/dpkg-query", (1, rows, "dpkg-query: no packages found matching x"))
+    result = run_module(host_probe.main, {"packages": ["apt-cacher-ng", "python3-venv", "old-tool", "x"]})
+    found = result["packages"]
+    assert found["packages"] == {"apt-cacher-ng": {"version": "3.7.4-1", "arch": "amd64", "held": False},
+                                 "python3-venv": {"version": "3.11.2-1", "arch": "amd64", "held": True}}
+    assert found["config_files"] == ["old-tool"] and found["held"] == ["python3-venv"]
+    assert fake_commands.calls[0]["args"][-4:] == ["apt-cacher-ng", "python3-venv", "old-tool", "x"]
+
+    fake_commands.answers.clear()
+    fake_commands.add(lambda a: True, (2, "", "dpkg-query: error: database is locked"))
+    broken = run_module(host_probe.main, {"packages": ["x"]})
+    assert broken["failed"] and "dpkg-query failed (rc=2): dpkg-query: error: database is locked" in broken["msg"]
+
+    del fake_bin_paths["dpkg-query"]
+    missing = run_module(host_probe.main, {"packages": ["x"]})
+    assert missing["failed"] and "not Debian or Ubuntu" in missing["msg"]
