@@ -45,12 +45,11 @@ def _repository_problems(inputs):
     fingerprint = normalise_fingerprint(given)
     if not fingerprint:
         problems.append(
-            f"docker_repo_key_fingerprint is empty, so the key from docker_repo_key_url "
+            "docker_repo_key_fingerprint is empty, so the key from docker_repo_key_url "
             f"({input_checks.mask_userinfo(inputs['docker_repo_key_url'])}) could not be verified: set it to the "
-            "40-hex-digit "
-            "fingerprint of the key that signs docker_repo_url "
-            f"({input_checks.mask_userinfo(inputs['docker_repo_url'])}); Docker's "
-            "is 9DC8 5822 9FC7 DD38 854A E2D8 8D81 803C 0EBF CD88.")
+            "40-hex-digit fingerprint of the key that signs docker_repo_url "
+            f"({input_checks.mask_userinfo(inputs['docker_repo_url'])}); Docker's is 9DC8 5822 9FC7 DD38 854A E2D8 "
+            "8D81 803C 0EBF CD88.")
     elif not input_checks.V4_FINGERPRINT.match(fingerprint):
         problems.append(
             f"docker_repo_key_fingerprint '{given}' is not a full key fingerprint: give all 40 hexadecimal digits "
@@ -80,31 +79,27 @@ def _option_problems(options, absent, allowed):
     if "hosts" in options:
         problems.append(
             f"docker_daemon_options sets hosts ({input_checks.json_masked(options['hosts'])}): refused. The systemd "
-            "unit already "
-            "sets the socket (-H fd://), so dockerd would not start, and a tcp:// address is an unauthenticated root "
-            "API. Remove hosts from docker_daemon_options; for remote use keep the local socket and connect over SSH: "
-            "DOCKER_HOST=ssh://user@host.")
+            "unit already sets the socket (-H fd://), so dockerd would not start, and a tcp:// address is an "
+            "unauthenticated root API. Remove hosts from docker_daemon_options; for remote use keep the local socket "
+            "and connect over SSH: DOCKER_HOST=ssh://user@host.")
     if "group" in options and options["group"] != "docker":
         problems.append(
-            f"docker_daemon_options sets group to {input_checks.to_json(options['group'])}: the socket's group can "
-            "run any "
-            "container, so every member of it is root. Remove the key (the socket stays root:docker) and put the users "
-            "who may be root in docker_users.")
+            f"docker_daemon_options sets group to {input_checks.to_json(options['group'])}: the socket's group can run "
+            "any container, so every member of it is root. Remove the key (the socket stays root:docker) and put the "
+            "users who may be root in docker_users.")
     for key, example in LIST_OPTIONS.items():
         if key in options and not input_checks.is_list(options[key]):
             problems.append(f"docker_daemon_options.{key} is {input_checks.json_masked(options[key])}, not a list: "
-                            "give a YAML "
-                            f"list, such as [{example}].")
+                            f"give a YAML list, such as [{example}].")
     registries = options.get("insecure-registries")
     if input_checks.is_list(registries) and allowed is not None:
         bad = [registry for registry in registries if registry not in allowed]
         if bad:
             problems.append(
                 f"docker_daemon_options.insecure-registries names {input_checks.json_masked(bad)}: images from them "
-                "are pulled "
-                "without TLS verification, so anyone on the network path can replace what root runs. Give the registry "
-                "a TLS certificate (/etc/docker/certs.d/<host:port>/ca.crt), or accept the risk by naming each in "
-                "docker_allow_insecure_registries.")
+                "are pulled without TLS verification, so anyone on the network path can replace what root runs. Give "
+                "the registry a TLS certificate (/etc/docker/certs.d/<host:port>/ca.crt), or accept the risk by "
+                "naming each in docker_allow_insecure_registries.")
     mirrors = options.get("registry-mirrors")
     if input_checks.is_list(mirrors) and allowed is not None:
         bad = [mirror for mirror in mirrors
@@ -112,9 +107,8 @@ def _option_problems(options, absent, allowed):
         if bad:
             problems.append(
                 f"docker_daemon_options.registry-mirrors has {input_checks.json_masked(bad)}: each mirror must be a "
-                "plain https:// "
-                "URL such as https://mirror.example.com (an http:// mirror only when docker_allow_insecure_registries "
-                "names the same URL).")
+                "plain https:// URL such as https://mirror.example.com (an http:// mirror only when "
+                "docker_allow_insecure_registries names the same URL).")
     if options.get("seccomp-profile") == "unconfined":
         problems.append(
             'docker_daemon_options sets seccomp-profile to "unconfined": every container would run without a seccomp '
@@ -126,8 +120,7 @@ def _option_problems(options, absent, allowed):
             "every API call. Take it out of docker_daemon_options_absent (remove a plugin by hand).")
     if "runtimes" in options and not isinstance(options["runtimes"], Mapping):
         problems.append(f"docker_daemon_options.runtimes is {input_checks.to_json(options['runtimes'])}, not a "
-                        "mapping: give "
-                        "{name: {path: /usr/bin/<runtime>}}.")
+                        "mapping: give {name: {path: /usr/bin/<runtime>}}.")
     return problems
 
 
@@ -168,10 +161,9 @@ def docker_daemon_json_problems(read, path, absent):
     # removed by listing it in docker_daemon_options_absent.
     if "hosts" in conf and not (input_checks.is_list(absent) and "hosts" in absent):
         return [f'{path} holds "hosts": {input_checks.json_masked(conf.get("hosts"))}. dockerd does not start with it '
-                '(the '
-                "systemd unit already sets the socket with -H fd://), and a tcp:// address is an unauthenticated root "
-                "API. Let the role remove it: docker_daemon_options_absent: [hosts] (or delete the key by hand). For "
-                "remote use keep the local socket and connect over SSH: DOCKER_HOST=ssh://user@host."]
+                '(the systemd unit already sets the socket with -H fd://), and a tcp:// address is an unauthenticated '
+                'root API. Let the role remove it: docker_daemon_options_absent: [hosts] (or delete the key by hand). '
+                'For remote use keep the local socket and connect over SSH: DOCKER_HOST=ssh://user@host.']
     return []
 
 
@@ -262,11 +254,10 @@ def docker_problems(inputs, facts):
     if dropped:
         problems.append(
             "docker_daemon_options.authorization-plugins is "
-            f"{input_checks.to_json(options.get('authorization-plugins'))}, which "
-            f"drops {input_checks.to_json(dropped)} from {path}: those plugins check every API call, and the role "
-            "does not remove "
-            "them. List them too, or leave authorization-plugins out of docker_daemon_options (the role keeps the "
-            "file's keys it does not set).")
+            f"{input_checks.to_json(options.get('authorization-plugins'))}, which drops "
+            f"{input_checks.to_json(dropped)} from {path}: those plugins check every API call, and the role does not "
+            "remove them. List them too, or leave authorization-plugins out of docker_daemon_options (the role keeps "
+            "the file's keys it does not set).")
     return problems
 
 

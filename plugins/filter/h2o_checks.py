@@ -158,9 +158,8 @@ def _option_problems(inputs):
     problems = []
     if clashes:
         problems.append(f"h2o_extra_args / h2o_java_options set {', '.join(input_checks.mask_userinfo(clashes))}, "
-                        "which the role "
-                        "sets itself: use h2o_cluster_name, h2o_address, h2o_port, h2o_home and h2o_memory instead "
-                        "(and h2o_allow_unsupported_java for a Java that H2O does not support).")
+                        "which the role sets itself: use h2o_cluster_name, h2o_address, h2o_port, h2o_home and "
+                        "h2o_memory instead (and h2o_allow_unsupported_java for a Java that H2O does not support).")
     if spaced:
         problems.append(f"h2o_extra_args / h2o_java_options have {input_checks.json_masked(spaced)}, an item with "
                         "whitespace in it: "
@@ -169,10 +168,9 @@ def _option_problems(inputs):
     if exposing and not input_checks.to_bool(inputs.get("h2o_allow_remote")):
         problems.append(
             f"h2o_extra_args / h2o_java_options set {', '.join(input_checks.mask_userinfo(exposing))}, which open H2O "
-            "or its JVM to "
-            "the network (other nodes or clients joining the cloud, cross-site requests, JMX, a debugger port: each "
-            f"runs code as {inputs.get('h2o_user')} for whoever reaches it), and h2o_allow_remote is false. Remove "
-            "them, or set h2o_allow_remote: true after putting a login and a firewall in front.")
+            "or its JVM to the network (other nodes or clients joining the cloud, cross-site requests, JMX, a "
+            f"debugger port: each runs code as {inputs.get('h2o_user')} for whoever reaches it), and h2o_allow_remote "
+            "is false. Remove them, or set h2o_allow_remote: true after putting a login and a firewall in front.")
     return problems
 
 

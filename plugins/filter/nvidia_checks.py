@@ -40,6 +40,15 @@ def _text(name, value, problems):
     return None
 
 
+def _matching(name, inputs, pattern, problems, why):
+    """inputs[name] as text (see _text); a problem, why.format(value) prefixed with the name, when it does not match
+    pattern."""
+    value = _text(name, inputs[name], problems)
+    if value is not None and not pattern.match(value):
+        problems.append(name + why.format(value))
+    return value
+
+
 def _unsupported_distribution(role, derived):
     if derived["distribution"] in SUPPORTED_DISTRIBUTIONS:
         return []
@@ -83,9 +92,8 @@ def _driver_repository_problems(inputs, derived, problems):
                 else f"nvidia_driver_repo_key_fingerprint '{given}' is not a full fingerprint")
         problems.append(f"{what}: set it to the 40 hexadecimal digits of the key that signs "
                         f"{input_checks.mask_userinfo(str(inputs['nvidia_driver_repo_url']))} (NVIDIA's: EB69 3B30 "
-                        "35CD 5710 E231  "
-                        "E123 A4B4 6996 3BF8 63CC; a mirror that copies NVIDIA's repository keeps that key). The role "
-                        "never trusts a key it cannot check.")
+                        "35CD 5710 E231  E123 A4B4 6996 3BF8 63CC; a mirror that copies NVIDIA's repository keeps "
+                        "that key). The role never trusts a key it cannot check.")
 
 
 def nvidia_driver_problems(inputs, derived=None):
@@ -158,13 +166,11 @@ def cudnn_problems(inputs, derived):
     inputs: cudnn_version, cudnn_cuda_version. derived: distribution and distribution_version (facts).
     """
     problems = _unsupported_distribution("cudnn", derived)
-    version = _text("cudnn_version", inputs["cudnn_version"], problems)
-    if version is not None and not CUDNN_VERSION.match(version):
-        problems.append(f"cudnn_version '{version}' is not a full cuDNN 8 or 9 version: use the four parts of the "
-                        "package version, for example 9.17.0.29 (or 8.2.4.15 for the seed-2021 profile)")
-    cuda = _text("cudnn_cuda_version", inputs["cudnn_cuda_version"], problems)
-    if cuda is not None and not CUDA_VERSION.match(cuda):
-        problems.append(f"cudnn_cuda_version '{cuda}' is not a major.minor CUDA version: use for example \"12.8\"")
+    _matching("cudnn_version", inputs, CUDNN_VERSION, problems,
+              " '{}' is not a full cuDNN 8 or 9 version: use the four parts of the package version, for example "
+              "9.17.0.29 (or 8.2.4.15 for the seed-2021 profile)")
+    _matching("cudnn_cuda_version", inputs, CUDA_VERSION, problems,
+              " '{}' is not a major.minor CUDA version: use for example \"12.8\"")
     return problems
 
 
@@ -188,20 +194,17 @@ def nvidia_docker_problems(inputs):
     if given is not None and not fingerprint:
         problems.append("nvidia_docker_repo_key_fingerprint is empty, so the key from nvidia_docker_repo_key_url "
                         f"({input_checks.mask_userinfo(inputs['nvidia_docker_repo_key_url'])}) could not be verified: "
-                        "set it to the "
-                        "40-hex-digit fingerprint of the key that signs nvidia_docker_repo_url "
+                        "set it to the 40-hex-digit fingerprint of the key that signs nvidia_docker_repo_url "
                         f"({input_checks.mask_userinfo(inputs['nvidia_docker_repo_url'])}).")
     elif given is not None and not input_checks.V4_FINGERPRINT.match(fingerprint):
         problems.append(f"nvidia_docker_repo_key_fingerprint '{given}' is not a full key fingerprint: give all 40 "
                         "hexadecimal digits (spaces allowed), as `gpg --show-keys` prints them.")
-    version = _text("nvidia_docker_toolkit_version", inputs["nvidia_docker_toolkit_version"], problems)
-    if version is not None and not TOOLKIT_VERSION.match(version):
-        problems.append(f"nvidia_docker_toolkit_version is '{version}', which is not a toolkit version such as "
-                        "1.19.0-1 (or 1.19.0); `apt-cache madison nvidia-container-toolkit` lists them.")
-    path = _text("nvidia_docker_cdi_spec_path", inputs["nvidia_docker_cdi_spec_path"], problems)
-    if path is not None and not CDI_SPEC_PATH.match(path):
-        problems.append(f"nvidia_docker_cdi_spec_path is '{path}': it must be an absolute path ending in .yaml or "
-                        ".json, in a directory that the runtimes read (/etc/cdi or /var/run/cdi).")
+    _matching("nvidia_docker_toolkit_version", inputs, TOOLKIT_VERSION, problems,
+              " is '{}', which is not a toolkit version such as 1.19.0-1 (or 1.19.0); `apt-cache madison "
+              "nvidia-container-toolkit` lists them.")
+    _matching("nvidia_docker_cdi_spec_path", inputs, CDI_SPEC_PATH, problems,
+              " is '{}': it must be an absolute path ending in .yaml or .json, in a directory that the runtimes read "
+              "(/etc/cdi or /var/run/cdi).")
     return problems
 
 

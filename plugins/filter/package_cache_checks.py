@@ -80,8 +80,7 @@ def _apt_cacher_ng(inputs):
     if (not input_checks.is_list(allowed) or not allowed
             or not all(1 <= input_checks.to_int(each) <= 65535 for each in allowed)):
         problems.append(f"package_cache_apt_allowed_ports is {input_checks.to_json(allowed)}: list the upstream ports "
-                        "apt-cacher-ng "
-                        "may fetch from, each within 1-65535 (the default is [80, 443]).")
+                        "apt-cacher-ng may fetch from, each within 1-65535 (the default is [80, 443]).")
     size = inputs["package_cache_apt_max_size_gib"]
     if input_checks.to_float(size) <= 0:
         problems.append(f"package_cache_apt_max_size_gib is {size}: give the most the apt cache may hold, in GiB, more "

@@ -57,9 +57,8 @@ def _proxies(inputs):
     value = inputs["preflight_no_proxy"]
     if input_checks.of_type("preflight_no_proxy", value, "string", problems) and not NO_PROXY.match(value):
         problems.append(f"preflight_no_proxy is {input_checks.json_masked(value)}: give host names, domains "
-                        "(.example.com) or "
-                        "addresses separated by commas, with no quote, space inside a name or newline (each becomes a "
-                        "line of apt's settings).")
+                        "(.example.com) or addresses separated by commas, with no quote, space inside a name or "
+                        "newline (each becomes a line of apt's settings).")
     return problems
 
 
@@ -99,8 +98,7 @@ def _apt_sources(inputs):
     if input_checks.of_type("preflight_apt_components", components, "list", problems) and not all(
             isinstance(component, str) and COMPONENT.match(component) for component in components):
         problems.append(f"preflight_apt_components is {input_checks.to_json(components)}: each component is a name "
-                        "such as main, "
-                        "contrib, non-free-firmware (letters, digits, '.', '_', '-', '/').")
+                        "such as main, contrib, non-free-firmware (letters, digits, '.', '_', '-', '/').")
     return problems
 
 

@@ -56,8 +56,7 @@ def _problem(item, where, rules):
                                       rules["index_cache"])
         if uncached:
             return (f"it reads {', '.join(input_checks.mask_userinfo(url) for url in uncached)}, which the fleet's "
-                    "package cache "
-                    "does not serve (python_stack_index_cache, set from package_cache_pypi_indexes when "
+                    "package cache does not serve (python_stack_index_cache, set from package_cache_pypi_indexes when "
                     "package_cache_host is set): add the index to package_cache_pypi_indexes, for the cache host and "
                     "its clients.")
     lock = item["lock_file"]

@@ -75,8 +75,7 @@ def _type_problems(inputs):
                 continue
             kind = 'YAML list ([a, b] or one "- item" a line)'
         problems.append(f"{name} is {input_checks.to_json(_truncate(input_checks.mask_userinfo(str(value))))}, a "
-                        f"{native_type_name(value)}: "
-                        f"write it as a {kind}.")
+                        f"{native_type_name(value)}: write it as a {kind}.")
     return problems
 
 
@@ -86,8 +85,7 @@ def _version_problems(inputs):
         value = inputs[name]
         if not TORCH_VARIANT.match(str(value)) and not (name == "python_stack_torch_variant" and value == "auto"):
             problems.append(f"{name} is {input_checks.to_json(value)}: use auto, cpu, cuXYZ (such as cu126, cu128, "
-                            "cu130), rocmX.Y "
-                            "or xpu, the last part of a PyTorch index URL "
+                            "cu130), rocmX.Y or xpu, the last part of a PyTorch index URL "
                             f"({input_checks.mask_userinfo(str(inputs['python_stack_torch_index_base']))}/<variant>).")
     version = inputs["python_stack_python_version"]
     if not PYTHON_VERSION.match(str(version)):
@@ -171,8 +169,7 @@ def _path_problems(inputs, settings):
         if (not text and optional) or path.match(text):
             continue
         problems.append(f"{name} is {input_checks.to_json(text)}: use an absolute, normalised path (it starts with /, "
-                        "has no '.', "
-                        f"'..', '//' or trailing '/', no whitespace){OR_NONE if optional else ''}.")
+                        f"has no '.', '..', '//' or trailing '/', no whitespace){OR_NONE if optional else ''}.")
     return problems
 
 
@@ -234,9 +231,8 @@ def python_stack_jupyter_problems(inputs, settings):
                         "leave it empty (one is generated and kept in python_stack_jupyter_token_file) or use 16 or "
                         "more letters, digits, '-' or '_'.")
     if not USER.match(str(user)) or user == "root":
-        problems.append(f"python_stack_jupyter_user is {input_checks.to_json(user)}: JupyterLab runs as a normal "
-                        "user: use a user "
-                        "name (lower-case letters, digits, '_' or '-'), not root.")
+        problems.append(f"python_stack_jupyter_user is {input_checks.to_json(user)}: JupyterLab runs as a normal user: "
+                        "use a user name (lower-case letters, digits, '_' or '-'), not root.")
     if not 1024 <= input_checks.to_int(port) <= 65535:
         problems.append(f"python_stack_jupyter_port is {port}: JupyterLab runs as the unprivileged user {user} and "
                         "can only listen on 1024-65535 (the default is 8888); for port 80 or 443 put a reverse proxy "
@@ -260,8 +256,8 @@ def python_stack_jupyter_problems(inputs, settings):
 
     if bool(str(certfile)) != bool(str(keyfile)):
         problems.append(f"python_stack_jupyter_certfile is {input_checks.to_json(certfile)} and "
-                        "python_stack_jupyter_keyfile is "
-                        f"{input_checks.to_json(keyfile)}: set both (HTTPS) or neither.")
+                        f"python_stack_jupyter_keyfile is {input_checks.to_json(keyfile)}: set both (HTTPS) or "
+                        "neither.")
 
     # extra_config is merged over the role's settings: it must not undo them. One that is not a mapping is
     # python_stack_problems' to report.

@@ -60,10 +60,9 @@ def _library_problems(inputs, facts):
     if bad_urls:
         problems.append(
             f"rapids_extra_index_urls has {', '.join(input_checks.json_masked(url) for url in bad_urls)}: use plain "
-            "https:// (or a "
-            "mirror's http://) index URLs, with a host, an optional port 1-65535 and a path, and no spaces, newlines "
-            "or other characters outside printable ASCII (file:// is not accepted), such as https://pypi.nvidia.com, "
-            "or [] for PyPI alone.")
+            "https:// (or a mirror's http://) index URLs, with a host, an optional port 1-65535 and a path, and no "
+            "spaces, newlines or other characters outside printable ASCII (file:// is not accepted), such as "
+            "https://pypi.nvidia.com, or [] for PyPI alone.")
     return problems
 
 
