@@ -92,7 +92,7 @@ def test_cache_unreachable(tmp_path, case):
 
 def test_cache_dies_mid_run(tmp_path, case):
     """A client converged through the cache (environment small); then a run that adds the environment bigger,
-    during which the cache's services stop, as the uv resolution for bigger starts. The run fails; apt stays
+    during which the cache's services stop, as the build of bigger starts (its plan resolved through the cache). The run fails; apt stays
     consistent and small keeps working. With the cache back, a rerun converges and bigger works."""
     with rel_container("cache", systemd=True) as cache, rel_container("cacheclient", systemd=True) as client:
         served = run_playbook("cache-dies-cache", CACHE_PLAYBOOK, tmp_path, container=cache, extra_vars=CACHE_VARS)
@@ -103,8 +103,8 @@ def test_cache_dies_mid_run(tmp_path, case):
             case.finish()
         rc, output, stopped = run_stopping_cache(
             "cache-dies-run", tmp_path, client=client, cache=cache,
-            trigger="Resolve the requirements of the environment bigger", extra_vars=client_vars(SMALL, BIGGER))
-        case.check(stopped, "the cache's services stopped as bigger was resolved",
+            trigger="Build the environments bigger", extra_vars=client_vars(SMALL, BIGGER))
+        case.check(stopped, "the cache's services stopped as bigger was built",
                    f"the run never reached that step: {output[-1200:]}")
         case.check(rc != 0 and recap(output).get("failed", 0) > 0, "the run failed",
                    f"rc={rc}, recap {recap(output)}: {output[-800:]}")
