@@ -18,10 +18,8 @@ from ansible_collections.mlinabox.stack.plugins.module_utils.compat import check
 VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+\Z")
 # The h2o package's pin (h2o==X): its h2o.jar is the server, so exactly one.
 H2O_PIN = re.compile(r"^\s*h2o\s*==")
-LOOPBACK = re.compile(r"^127\.")
 # An absolute heap size (4g, 4096m) or a share of MemTotal from 1% to 90%.
 MEMORY = re.compile(r"^([0-9]+[mMgG]|([1-9]|[1-8][0-9]|90)%)\Z")
-USER = re.compile(r"^[a-z_][a-z0-9_-]*\Z")
 HOME = re.compile(r"^/.+")
 CLUSTER_NAME = re.compile(r"^[A-Za-z0-9_.-]+\Z")
 
@@ -107,7 +105,7 @@ def _server_problems(inputs):
     if not input_checks.IPV4.match(address):
         problems.append(f"h2o_address '{address}' is not an IPv4 address: use 127.0.0.1 (the default), an address "
                         "of this host, or 0.0.0.0.")
-    elif not LOOPBACK.match(address) and not input_checks.to_bool(inputs.get("h2o_allow_remote")):
+    elif not address.startswith("127.") and not input_checks.to_bool(inputs.get("h2o_allow_remote")):
         # H2O's REST API and Flow have no login by default.
         problems.append(
             f"h2o_address is '{address}', which is not a loopback address: H2O's REST API and Flow have no login by "
@@ -120,7 +118,7 @@ def _server_problems(inputs):
     if not MEMORY.match(memory):
         problems.append(f"h2o_memory is '{memory}': use an absolute heap size such as 4g or 4096m, or a share of the "
                         'RAM from 1% to 90% such as "25%".')
-    if not USER.match(user) or user == "root":
+    if not input_checks.USER_NAME.match(user) or user == "root":
         problems.append(f"h2o_user is '{user}': use a system user name (lower case letters, digits, '-', '_'), never "
                         "root; it is created when missing.")
     if not HOME.match(str(inputs.get("h2o_home"))):

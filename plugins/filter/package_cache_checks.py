@@ -18,8 +18,8 @@ PLATFORMS = {"Debian": ["12", "13"], "Ubuntu": ["22", "24"]}
 WILDCARDS = ("", "0.0.0.0", "::", "[::]", "0:0:0:0:0:0:0:0", "*")
 IPV6 = re.compile(r"^[0-9A-Fa-f:.]+\Z")
 INDEX_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*\Z")
-HTTPS_URL = re.compile(r"^https://[^\s'\"\\]+\Z")
-HTTP_URL = re.compile(r"^http://[^\s'\"\\]+\Z")
+# An index URL: https, or http where package_cache_allow_insecure_upstream allows it.
+INDEX_URL = re.compile(r"^(https?)://[^\s'\"\\]+\Z")
 DIRECTORY = re.compile(r"^/[A-Za-z0-9._/-]*[A-Za-z0-9._-]\Z")
 SYSTEM_DIRECTORY = re.compile(r"^/(bin|boot|dev|etc|lib|lib64|proc|root|run|sbin|sys|tmp|usr|var|opt|home|srv)?/?\Z")
 # Numbers that must be more than 0.
@@ -113,7 +113,8 @@ def _pypi_indexes(inputs):
                             "(such as pytorch-cu130).")
         if names.count(name) > 1:
             problems.append(f"{label}: name is used by another item too; give each index its own name.")
-        if not HTTPS_URL.match(url) and not (insecure and HTTP_URL.match(url)):
+        scheme = INDEX_URL.match(url)
+        if not scheme or (scheme[1] == "http" and not insecure):
             opt_in = (" (http:// only with package_cache_allow_insecure_upstream: true)"
                       if url.startswith("http://") else "")
             problems.append(f"{label}: url must be an https:// URL without spaces, quotes or backslashes{opt_in}.")

@@ -46,16 +46,20 @@ def _platform(facts, platforms, architectures):
     return problems
 
 
+def _invalid(name, value, problems, valid, empty_ok=True):
+    """Whether the input `name` is a string (else a problem is added) that `valid` refuses; "" passes when empty_ok."""
+    return input_checks.of_type(name, value, "string", problems) and (value or not empty_ok) and not valid(value)
+
+
 def _proxies(inputs):
     problems = []
     for name in ("preflight_http_proxy", "preflight_https_proxy"):
-        value = inputs[name]
-        if input_checks.of_type(name, value, "string", problems) and value and not PROXY.match(value):
-            problems.append(f"{name} is {input_checks.json_masked(value)}, which is not an http:// or https:// proxy "
-                            "URL (scheme, optional user:password@, host, optional :port, nothing after it): use for "
-                            'example http://proxy.example.com:3128, or "" for no proxy.')
+        if _invalid(name, inputs[name], problems, PROXY.match):
+            problems.append(f"{name} is {input_checks.json_masked(inputs[name])}, which is not an http:// or https:// "
+                            "proxy URL (scheme, optional user:password@, host, optional :port, nothing after it): use "
+                            'for example http://proxy.example.com:3128, or "" for no proxy.')
     value = inputs["preflight_no_proxy"]
-    if input_checks.of_type("preflight_no_proxy", value, "string", problems) and not NO_PROXY.match(value):
+    if _invalid("preflight_no_proxy", value, problems, NO_PROXY.match, empty_ok=False):
         problems.append(f"preflight_no_proxy is {input_checks.json_masked(value)}: give host names, domains "
                         "(.example.com) or addresses separated by commas, with no quote, space inside a name or "
                         "newline (each becomes a line of apt's settings).")
@@ -76,24 +80,25 @@ def _ca_certificates(certificates):
     return problems
 
 
+def _plain_source_url(url):
+    return input_checks.APT_SOURCE_URL.match(url) and not USERINFO.search(url)
+
+
 def _apt_sources(inputs):
     problems = []
     for name in ("preflight_apt_mirror", "preflight_apt_security_mirror"):
         value = inputs[name]
         # A user or password would be written to a source file everyone can read.
-        if (input_checks.of_type(name, value, "string", problems) and value
-                and (not input_checks.APT_SOURCE_URL.match(value) or USERINFO.search(value))):
+        if _invalid(name, value, problems, _plain_source_url):
             credentials = f" It {input_checks.APT_CREDENTIALS}." if USERINFO.search(value) else ""
             problems.append(f"{name} is {input_checks.json_masked(value)}, which is not an http://, https:// or "
                             "file:// URL (for example http://mirror.example.com/debian) without spaces, quotes or a "
                             f'newline, or "" to keep the distribution\'s sources.{credentials}')
     cache = inputs["preflight_apt_cache"]
-    if (input_checks.of_type("preflight_apt_cache", cache, "string", problems) and cache
-            and not input_checks.is_http_host_port(cache)):
+    if _invalid("preflight_apt_cache", cache, problems, input_checks.is_http_host_port):
         problems.append(f"preflight_apt_cache is {input_checks.json_masked(cache)}, which is not an apt cache's "
-                        "address: give "
-                        "http://host:port (for example http://cache.example.internal:3142, apt-cacher-ng's port), or "
-                        '"" for none.')
+                        "address: give http://host:port (for example http://cache.example.internal:3142, "
+                        'apt-cacher-ng\'s port), or "" for none.')
     components = inputs["preflight_apt_components"]
     if input_checks.of_type("preflight_apt_components", components, "list", problems) and not all(
             isinstance(component, str) and COMPONENT.match(component) for component in components):

@@ -45,7 +45,6 @@ OR_DEFAULT = ', or "" for the default'
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 PASSWORD_HASH = re.compile(r"^(argon2|sha1|sha256|sha512):[^\s]+\Z")
 TOKEN = re.compile(r"^[A-Za-z0-9_-]{16,}\Z")
-USER = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\Z")
 JUPYTERLAB = re.compile(r"^\s*jupyterlab\s*(\[|=|@)")
 HASH_IT = 'python -c "from jupyter_server.auth import passwd; print(passwd())"'
 
@@ -230,7 +229,7 @@ def python_stack_jupyter_problems(inputs, settings):
         problems.append(f"python_stack_jupyter_token is not a usable token ({len(token)} characters; not shown): "
                         "leave it empty (one is generated and kept in python_stack_jupyter_token_file) or use 16 or "
                         "more letters, digits, '-' or '_'.")
-    if not USER.match(str(user)) or user == "root":
+    if not input_checks.USER_NAME.match(str(user)) or user == "root":
         problems.append(f"python_stack_jupyter_user is {input_checks.to_json(user)}: JupyterLab runs as a normal user: "
                         "use a user name (lower-case letters, digits, '_' or '-'), not root.")
     if not 1024 <= input_checks.to_int(port) <= 65535:

@@ -39,6 +39,8 @@ IPV4 = re.compile(rf"^{OCTET}(\.{OCTET}){{3}}\Z")
 # A name of letters, digits, '.', '_' and '-' that starts with a letter or digit (a profile, a certificate, an
 # environment: each becomes a file or directory name).
 SIMPLE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*\Z")
+# A user name useradd accepts (Debian's default NAME_REGEX, at most 32 characters).
+USER_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}\Z")
 # A v4 OpenPGP fingerprint (40 hexadecimal digits), once spaces are taken out and letters upper-cased.
 V4_FINGERPRINT = re.compile(r"^[0-9A-F]{40}\Z")
 

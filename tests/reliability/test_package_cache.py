@@ -92,8 +92,9 @@ def test_cache_unreachable(tmp_path, case):
 
 def test_cache_dies_mid_run(tmp_path, case):
     """A client converged through the cache (environment small); then a run that adds the environment bigger,
-    during which the cache's services stop, as the build of bigger starts (its plan resolved through the cache). The run fails; apt stays
-    consistent and small keeps working. With the cache back, a rerun converges and bigger works."""
+    during which the cache's services stop, as the build of bigger starts (its plan resolved through the cache).
+    The run fails; apt stays consistent and small keeps working. With the cache back, a rerun converges and bigger
+    works."""
     with rel_container("cache", systemd=True) as cache, rel_container("cacheclient", systemd=True) as client:
         served = run_playbook("cache-dies-cache", CACHE_PLAYBOOK, tmp_path, container=cache, extra_vars=CACHE_VARS)
         if not case.check(served.rc == 0, "cache host converged", served.summary()[-600:]):

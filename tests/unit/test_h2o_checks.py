@@ -67,6 +67,9 @@ def test_the_defaults_have_no_problem():
     ({"h2o_user": "root"}, {},
      "h2o_user is 'root': use a system user name (lower case letters, digits, '-', '_'), never root; it is created "
      "when missing."),
+    ({"h2o_user": "h" * 33}, {}, f"h2o_user is '{'h' * 33}': use a system user name"),  # useradd's 32 at most
+    ({"h2o_address": "10.127.0.1", "h2o_allow_remote": False}, {},
+     "h2o_address is '10.127.0.1', which is not a loopback"),
     ({"h2o_home": "var/lib/h2o"}, {}, "h2o_home is 'var/lib/h2o': use an absolute path such as /var/lib/h2o."),
     ({"h2o_cluster_name": "my cloud"}, {}, "h2o_cluster_name is 'my cloud': use letters, digits, '.', '_' or '-'."),
     ({"h2o_health_delay": 0}, {}, "h2o_health_retries and h2o_health_delay must be 1 or more."),
