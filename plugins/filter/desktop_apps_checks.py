@@ -31,7 +31,7 @@ def _url_problems(repositories):
     """The repository and key URLs, named by their variables. They go into apt's sources: no space, quote or newline,
     and no user or password (the sources are readable by everyone), which a message shows as ***@."""
     problems = [input_checks.apt_source_url_problem(repository["variables"][key], to_text(repository[key]),
-                                       "the vendor's, or a mirror of it")
+                                                    "the vendor's, or a mirror of it")
                 for repository in repositories for key in ("uri", "key_url")]
     return [problem for problem in problems if problem]
 

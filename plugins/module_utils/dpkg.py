@@ -12,7 +12,11 @@ configured, W and t awaiting or pending triggers, i installed) and an error flag
 
 from __future__ import annotations
 
+import glob
+import os
 import re
+
+from ansible_collections.mlinabox.stack.plugins.module_utils.binaries import C_LOCALE
 
 QUERY_FORMAT = "${Package}\\t${Version}\\t${db:Status-Abbrev}\\t${Architecture}\\t${Source}\\n"
 
@@ -115,3 +119,23 @@ def state(text):
 def parse_listfiles(text):
     """dpkg-query --listfiles output -> the paths, in order ('/.' and diversion notes left out)."""
     return [line for line in (text or "").splitlines() if line.startswith("/") and line != "/."]
+
+
+def read_state(module, binary, patterns=(), admindir=None, lists_dir="/var/lib/apt/lists"):
+    """What the dpkg_state module (and host_probe's packages) answer: state() of the packages matching `patterns`
+    (all installed ones without), plus journal (entries in dpkg's journal: an interrupted run), apt_lists (whether
+    apt has package lists) and apt_unjudged (check mode without package lists: apt cannot judge an install).
+    `module` (an AnsibleModule) runs `binary` (dpkg-query, None where it is missing); a failure fails it."""
+    if binary is None:
+        module.fail_json(msg="dpkg-query was not found: this host is not Debian or Ubuntu")
+    # Exit status 1: some pattern matched nothing; more is a real failure.
+    rc, out, err = module.run_command(query_command(binary, admindir, patterns), environ_update=C_LOCALE)
+    if rc > 1:
+        module.fail_json(msg=f"dpkg-query failed (rc={rc}): {(err or out).strip()}")
+    result = state(out)
+    updates = os.path.join(admindir or "/var/lib/dpkg", "updates")
+    result["journal"] = len([name for name in os.listdir(updates) if os.path.isfile(os.path.join(updates, name))]
+                            ) if os.path.isdir(updates) else 0
+    result["apt_lists"] = bool(glob.glob(os.path.join(glob.escape(lists_dir), "*_Packages*")))
+    result["apt_unjudged"] = module.check_mode and not result["apt_lists"]
+    return result

@@ -605,3 +605,22 @@ def collect_java(root, packages):
         "runtimes": runtimes,
         "packages": java_packages,
     }
+
+
+def collect(root, env_root, packages, warnings):
+    """What is installed, as the stack_facts module returns it (ansible_facts mlbox_stack): `packages` as
+    dpkg.installed() gives them; notes for the user go to `warnings`."""
+    envs = collect_python_envs(root, env_root)
+    return {
+        "nvidia_driver": collect_nvidia_driver(root, packages),
+        "cuda": collect_cuda(root, packages),
+        "cudnn": collect_cudnn(root, packages),
+        "docker": collect_docker(root, packages, warnings),
+        "nvidia_container_toolkit": collect_nvidia_container_toolkit(root, packages),
+        "python_envs": envs,
+        "h2o": collect_h2o(root, envs),
+        "rapids": collect_rapids(envs),
+        "chrome": collect_chrome(packages),
+        "editor": collect_editor(packages),
+        "java": collect_java(root, packages),
+    }

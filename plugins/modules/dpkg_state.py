@@ -109,10 +109,6 @@ apt_unjudged:
   returned: always
 """
 
-
-import glob
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mlinabox.stack.plugins.module_utils import dpkg
 from ansible_collections.mlinabox.stack.plugins.module_utils.binaries import C_LOCALE, find_binary
@@ -130,15 +126,8 @@ def main():
         supports_check_mode=True,
     )
     binary = find_binary(module, "dpkg_query", "dpkg-query")
-    if binary is None:
-        module.fail_json(msg="dpkg-query was not found: this host is not Debian or Ubuntu")
-    # Exit status 1: some pattern matched nothing (or the package has no files); more is a real failure.
     admindir = module.params["admin_dir"]  # None: dpkg-query's own
-    rc, out, err = module.run_command(dpkg.query_command(binary, admindir, module.params["patterns"]),
-                                      environ_update=C_LOCALE)
-    if rc > 1:
-        module.fail_json(msg=f"dpkg-query failed (rc={rc}): {(err or out).strip()}")
-    result = dpkg.state(out)
+    result = dpkg.read_state(module, binary, module.params["patterns"], admindir, module.params["lists_dir"])
     if module.params["files_of"]:
         rc, out, err = module.run_command(
             [binary] + (["--admindir=" + admindir] if admindir else []) + ["--listfiles", module.params["files_of"]],
@@ -146,11 +135,6 @@ def main():
         if rc > 1:
             module.fail_json(msg=f"dpkg-query --listfiles failed (rc={rc}): {(err or out).strip()}")
         result["files"] = dpkg.parse_listfiles(out) if rc == 0 else []
-    updates = os.path.join(admindir or "/var/lib/dpkg", "updates")
-    result["journal"] = len([name for name in os.listdir(updates) if os.path.isfile(os.path.join(updates, name))]
-                            ) if os.path.isdir(updates) else 0
-    result["apt_lists"] = bool(glob.glob(os.path.join(glob.escape(module.params["lists_dir"]), "*_Packages*")))
-    result["apt_unjudged"] = module.check_mode and not result["apt_lists"]
     module.exit_json(changed=False, **result)
 
 

@@ -56,9 +56,31 @@ options:
         A program that is not found answers C(rc) 127. Only read-only commands belong here.
     type: dict
     default: {}
+  trusted:
+    description:
+      - Paths a role will own, write or run, checked as M(mlinabox.stack.path_check) checks them; the task does not
+        fail, it returns the problems (RV(trust_problems)) for the role's own assert.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: The path, as the setting gave it (checked for its form too).
+        required: true
+        type: raw
+      var:
+        required: true
+        type: str
+        description: The setting that gave it, which a problem names.
+      type:
+        choices: [directory, file, program]
+        default: directory
+        type: str
+        description: C(directory) (the role owns it), C(file) (the role writes it) or C(program) (root runs it).
   packages:
     description:
-      - dpkg patterns of packages to look up (C(dpkg-query --show)), read as M(mlinabox.stack.dpkg_state) reads them.
+      - dpkg patterns of packages to look up (C(dpkg-query --show)), read as M(mlinabox.stack.dpkg_state) reads them;
+        C(["*"]) for every installed package.
     type: list
     elements: str
     default: []
@@ -75,6 +97,10 @@ options:
       unit:
         description: Its owner, a systemd unit such as C(h2o.service); without it every listener is another's.
         type: str
+  dpkg_info_dir:
+    description: Where dpkg keeps the lists of each package's files, for O(trusted) (tests give another).
+    type: path
+    default: /var/lib/dpkg/info
   proc:
     description: The procfs mount point O(ports) reads (tests give a fake one).
     type: path
@@ -129,10 +155,16 @@ commands:
   description: Per name, C(rc), C(stdout) and C(stderr) of the program.
   type: dict
   returned: when O(commands) is given
+trust_problems:
+  description: One sentence per problem of the O(trusted) paths, as M(mlinabox.stack.path_check) words them.
+  type: list
+  elements: str
+  returned: when O(trusted) is given
 packages:
   description:
-    - As M(mlinabox.stack.dpkg_state) returns them for O(packages) - C(packages) (each installed package by name,
-      with C(version), C(arch) and C(held)), C(config_files), C(unfinished), C(half_installed) and C(held).
+    - What M(mlinabox.stack.dpkg_state) returns for O(packages) - C(packages) (each installed package by name,
+      with C(version), C(arch) and C(held)), C(config_files), C(unfinished), C(half_installed), C(held),
+      C(journal), C(apt_lists) and C(apt_unjudged).
   type: dict
   returned: when O(packages) is given
 ports:
@@ -151,6 +183,7 @@ import stat as stat_module
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mlinabox.stack.plugins.module_utils import dpkg
 from ansible_collections.mlinabox.stack.plugins.module_utils.listeners import listeners, split_by_unit
+from ansible_collections.mlinabox.stack.plugins.module_utils.path_trust import check_path, packaged_paths
 
 TYPES = ((stat_module.S_ISLNK, "link"), (stat_module.S_ISDIR, "directory"), (stat_module.S_ISREG, "file"))
 
@@ -227,15 +260,7 @@ def run(module, argv):
 
 
 def packages(module, patterns):
-    binary = module.get_bin_path("dpkg-query")
-    if not binary:
-        module.fail_json(msg="packages: dpkg-query was not found: this host is not Debian or Ubuntu.")
-    # Exit status 1: some pattern matched nothing; more is a real failure.
-    rc, out, err = module.run_command(dpkg.query_command(binary, None, patterns),
-                                      environ_update={"LANG": "C", "LC_ALL": "C"})
-    if rc > 1:
-        module.fail_json(msg=f"dpkg-query failed (rc={rc}): {(err or out).strip()}")
-    return dpkg.state(out)
+    return dpkg.read_state(module, module.get_bin_path("dpkg-query"), [] if patterns == ["*"] else patterns)
 
 
 def main():
@@ -248,6 +273,12 @@ def main():
             users=dict(type="list", elements="str", default=[]),
             groups=dict(type="list", elements="str", default=[]),
             commands=dict(type="dict", default={}),
+            trusted=dict(type="list", elements="dict", default=[], options=dict(
+                var=dict(type="str", required=True),
+                path=dict(type="raw", required=True),
+                type=dict(type="str", choices=["directory", "file", "program"], default="directory"),
+            )),
+            dpkg_info_dir=dict(type="path", default="/var/lib/dpkg/info"),
             packages=dict(type="list", elements="str", default=[]),
             ports=dict(type="list", elements="dict", default=[],
                        options=dict(port=dict(type="int", required=True), unit=dict(type="str"))),
@@ -272,6 +303,10 @@ def main():
         result["groups"] = {name: group(name) for name in params["groups"]}
     if params["commands"]:
         result["commands"] = {name: run(module, argv) for name, argv in params["commands"].items()}
+    if params["trusted"]:
+        packaged = packaged_paths(params["dpkg_info_dir"])
+        result["trust_problems"] = [problem for item in params["trusted"]
+                                    for problem in check_path(item["var"], item["path"], item["type"], packaged)]
     if params["packages"]:
         result["packages"] = packages(module, params["packages"])
     if params["ports"]:

@@ -32,8 +32,13 @@ options:
     description:
       - The facts of M(mlinabox.stack.stack_facts) (C(ansible_facts.mlbox_stack)); their C(python_envs) say
         which environments to read, the other entries give the rows of the manifest's table.
+      - Omitted, the module reads them itself as M(mlinabox.stack.stack_facts) does (O(env_root)), and returns
+        them as that module does (C(ansible_facts.mlbox_stack)), in one round trip instead of two.
     type: dict
-    required: true
+  env_root:
+    description: Without O(stack), where the Python environments are (as M(mlinabox.stack.stack_facts)'s option).
+    type: path
+    default: /opt/mlbox/envs
   host:
     description: The box's name in the documents (the SBOM's C(metadata.component.name)).
     type: str
@@ -151,6 +156,10 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+ansible_facts:
+  description: Without O(stack), C(mlbox_stack), what is installed, as M(mlinabox.stack.stack_facts) returns it.
+  type: dict
+  returned: always (empty with O(stack))
 manifest:
   description:
     - The manifest. C(components) are the rows of the "software included" table (C(name), C(version),
@@ -236,12 +245,12 @@ from ansible_collections.mlinabox.stack.plugins.module_utils.files import ensure
 def read_packages(module, root):
     binary = find_binary(module, "dpkg_query", "dpkg-query")
     if binary is None:
-        return [], None
+        return [], None, {}
     rc, out, err = module.run_command(dpkg.query_command(binary, stack.in_root(root, "/var/lib/dpkg")),
                                       environ_update=C_LOCALE)
     if rc != 0:
         module.fail_json(msg=f"dpkg-query failed (rc={rc}): {(err or out).strip()}")
-    return dpkg.installed_list(out), binary
+    return dpkg.installed_list(out), binary, dpkg.installed(out)
 
 
 def dpkg_architecture(packages):
@@ -273,7 +282,8 @@ def write(module, manifest, sbom):
 def main():
     module = AnsibleModule(
         argument_spec={
-            "stack": {"type": "dict", "required": True},
+            "stack": {"type": "dict"},
+            "env_root": {"type": "path", "default": "/opt/mlbox/envs"},
             "host": {"type": "str", "required": True},
             "profile": {"type": "str", "required": True},
             "tool_version": {"type": "str", "default": "unknown"},
@@ -310,9 +320,16 @@ def main():
     except licences.RuleError as error:
         module.fail_json(msg=f"package_licences: {error}")
 
-    apt, binary = read_packages(module, root)
+    apt, binary, installed = read_packages(module, root)
+    facts = {}
+    if params["stack"] is None:
+        warnings = []
+        facts["mlbox_stack"] = stack.collect(root, params["env_root"], installed, warnings)
+        for warning in warnings:
+            module.warn(warning)
+    stack_facts = params["stack"] if params["stack"] is not None else facts["mlbox_stack"]
     tree_readers.apt_licences(root, apt, rules)
-    envs = tree_readers.read_envs(root, params["stack"].get("python_envs"))
+    envs = tree_readers.read_envs(root, stack_facts.get("python_envs"))
     mismatches = tree_readers.freeze_mismatches(envs)
     for problem in mismatches[:10]:
         module.warn(f"freeze file out of date: {problem}")
@@ -330,7 +347,7 @@ def main():
     document, sbom_changed = manifest_documents.finalise_sbom(
         document, previous_sbom, timestamp, f"urn:uuid:{uuid.uuid4()}")
 
-    manifest = manifest_documents.build_manifest(stack=params["stack"], key_packages=params["key_packages"],
+    manifest = manifest_documents.build_manifest(stack=stack_facts, key_packages=params["key_packages"],
                                                  sbom_path=params["sbom_path"], sbom=document, **common)
     previous_manifest = tree_readers.read_json(params["manifest_path"]) if params["manifest_path"] else None
     manifest, manifest_changed = manifest_documents.finalise_manifest(manifest, document, previous_manifest, timestamp)
@@ -344,6 +361,7 @@ def main():
         content_changed=sbom_changed or manifest_changed,
         freeze_mismatches=mismatches,
         dpkg_query_path=binary,
+        ansible_facts=facts,
     )
 
 

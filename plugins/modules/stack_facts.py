@@ -239,20 +239,7 @@ def main():
     root = module.params["root"]
     packages, binary = read_packages(module, root)
     warnings = []
-    envs = stack.collect_python_envs(root, module.params["env_root"])
-    facts = {
-        "nvidia_driver": stack.collect_nvidia_driver(root, packages),
-        "cuda": stack.collect_cuda(root, packages),
-        "cudnn": stack.collect_cudnn(root, packages),
-        "docker": stack.collect_docker(root, packages, warnings),
-        "nvidia_container_toolkit": stack.collect_nvidia_container_toolkit(root, packages),
-        "python_envs": envs,
-        "h2o": stack.collect_h2o(root, envs),
-        "rapids": stack.collect_rapids(envs),
-        "chrome": stack.collect_chrome(packages),
-        "editor": stack.collect_editor(packages),
-        "java": stack.collect_java(root, packages),
-    }
+    facts = stack.collect(root, module.params["env_root"], packages, warnings)
     for warning in warnings:
         module.warn(warning)
     module.exit_json(changed=False, ansible_facts={"mlbox_stack": facts}, dpkg_query_path=binary)

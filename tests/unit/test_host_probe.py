@@ -119,3 +119,24 @@ def test_packages_are_read_as_dpkg_state_reads_them(run_module, fake_commands, f
     del fake_bin_paths["dpkg-query"]
     missing = run_module(host_probe.main, {"packages": ["x"]})
     assert missing["failed"] and "not Debian or Ubuntu" in missing["msg"]
+
+
+def test_trusted_paths_return_path_checks_problems_without_failing(tmp_path, run_module):
+    info = tmp_path / "info"
+    info.mkdir()
+    (info / "base-files.list").write_text("/.\n/var/lib/misc\n")
+    user_dir = tmp_path / "opened"
+    user_dir.mkdir()
+    user_dir.chmod(0o777)
+    result = run_module(host_probe.main, {"dpkg_info_dir": str(info), "trusted": [
+        {"var": "h2o_home", "path": "/var/lib/misc"},
+        {"var": "docker_daemon_json_path", "path": "etc/docker/daemon.json", "type": "file"},
+        {"var": "python_stack_tools_dir", "path": str(user_dir / "tools")}]})
+    problems = result["trust_problems"]
+    assert not result.get("failed") and len(problems) == 3, problems
+    assert "h2o_home" in problems[0] and "an installed Debian package owns" in problems[0]
+    assert problems[1].startswith("docker_daemon_json_path is 'etc/docker/daemon.json', which")
+    assert "python_stack_tools_dir" in problems[2]
+    python = {"var": "x", "path": "/usr/bin/python3", "type": "program"}
+    fine = run_module(host_probe.main, {"dpkg_info_dir": str(info), "trusted": [python]})
+    assert fine["trust_problems"] == []

@@ -511,3 +511,14 @@ def test_module_writes_the_three_documents_once(run_module, dpkg, tree, tmp_path
 def test_write_needs_the_three_paths(run_module, dpkg, tree, tmp_path):
     result = run_module(manifest_info.main, module_args(tree, tmp_path, write=True))
     assert result["failed"] and "markdown_path" in result["msg"]
+
+
+def test_without_stack_the_module_reads_it_as_stack_facts_does(run_module, dpkg, tree, tmp_path):
+    """One round trip: manifest_info reads what is installed itself, sets the same facts, builds the same manifest."""
+    given = run_module(manifest_info.main, module_args(tree, tmp_path))
+    args = module_args(tree, tmp_path, env_root="/opt/mlbox/envs")
+    del args["stack"]
+    read = run_module(manifest_info.main, args)
+    assert given["ansible_facts"] == {}
+    assert read["ansible_facts"]["mlbox_stack"] == stack_of(tree)
+    assert read["manifest"]["components"] == given["manifest"]["components"]
