@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 
 from ansible_collections.mlinabox.stack.plugins.filter.package_cache import indexes_not_cached
 from ansible_collections.mlinabox.stack.plugins.module_utils import input_checks
+from packaging.markers import default_environment
+from packaging.requirements import InvalidRequirement, Requirement
 
 LIST_KEYS = ("packages", "extra_index_urls", "find_links")
 PYTHON = re.compile(r"^([0-9]+\.[0-9]+(\.[0-9]+)?)?\Z")
@@ -102,6 +105,30 @@ def python_env_problems(envs, defaults, settings, list_name=""):
     return problems
 
 
+def python_requirement_problems(envs):
+    """Each requirement of python_stack_envs parsed in full (PEP 508: name, extras, version or URL, environment
+    markers) on the controller, with `packaging` (a dependency of ansible-core; the target may lack it): one sentence
+    per requirement that does not parse, or whose marker cannot be evaluated, naming python_stack_envs[i].packages[j]
+    and its environment. Items that are not mappings, and packages that are not lists, are python_env_problems'."""
+    found = []
+    for env, item in enumerate(envs if input_checks.is_list(envs) else []):
+        packages = item.get("packages", []) if isinstance(item, Mapping) else []
+        for index, text in enumerate(packages if input_checks.is_list(packages) else []):
+            where = f"python_stack_envs[{env}].packages[{index}] (environment {item.get('name')})"
+            try:
+                requirement = Requirement(str(text))
+                # A marker that parses but names an unknown variable fails only when evaluated.
+                if requirement.marker is not None:
+                    requirement.marker.evaluate(default_environment())
+            except InvalidRequirement as error:
+                detail = (str(error).splitlines() or ["?"])[0]
+                found.append(f"{where} is '{text}', which is not a valid requirement (PEP 508): {detail}")
+            except Exception as error:  # an evaluation error of any kind comes from the user's marker
+                found.append(f"{where} is '{text}', whose environment marker cannot be evaluated: {error}")
+    return found
+
+
 class FilterModule:
     def filters(self):
-        return {"python_env_problems": python_env_problems}
+        return {"python_env_problems": python_env_problems,
+                "python_requirement_problems": python_requirement_problems}
