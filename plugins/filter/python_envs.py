@@ -13,6 +13,12 @@ from collections.abc import Mapping
 from ansible_collections.mlinabox.stack.plugins.filter.package_cache import indexes_not_cached
 from ansible_collections.mlinabox.stack.plugins.module_utils import input_checks
 
+try:  # ansible-core depends on packaging; ansible-test's import check runs without it
+    from packaging.markers import default_environment
+    from packaging.requirements import InvalidRequirement, Requirement
+except ImportError:  # pragma: no cover
+    default_environment = InvalidRequirement = Requirement = None
+
 LIST_KEYS = ("packages", "extra_index_urls", "find_links")
 PYTHON = re.compile(r"^([0-9]+\.[0-9]+(\.[0-9]+)?)?\Z")
 PYTHON_X_Y = re.compile(r"^([0-9]+\.[0-9]+)?\Z")
@@ -108,10 +114,6 @@ def python_requirement_problems(envs):
     markers) on the controller, with `packaging` (a dependency of ansible-core; the target may lack it): one sentence
     per requirement that does not parse, or whose marker cannot be evaluated, naming python_stack_envs[i].packages[j]
     and its environment. Items that are not mappings, and packages that are not lists, are python_env_problems'."""
-    # packaging comes with ansible-core; imported here, where it is used (ansible-test's import check has none).
-    from packaging.markers import default_environment
-    from packaging.requirements import InvalidRequirement, Requirement
-
     found = []
     for env, item in enumerate(envs if input_checks.is_list(envs) else []):
         packages = item.get("packages", []) if isinstance(item, Mapping) else []
