@@ -121,13 +121,18 @@ def parse_listfiles(text):
     return [line for line in (text or "").splitlines() if line.startswith("/") and line != "/."]
 
 
-def read_state(module, binary, patterns=(), admindir=None, lists_dir="/var/lib/apt/lists"):
+def read_state(module, binary, patterns=(), *, admindir=None, lists_dir="/var/lib/apt/lists", files_of=None):
     """What the dpkg_state module (and host_probe's packages) answer: state() of the packages matching `patterns`
     (all installed ones without), plus journal (entries in dpkg's journal: an interrupted run), apt_lists (whether
-    apt has package lists) and apt_unjudged (check mode without package lists: apt cannot judge an install).
+    apt has package lists), apt_unjudged (check mode without package lists: apt cannot judge an install) and, with
+    `files_of` (a package), files (its installed files, [] where it is not installed).
     `module` (an AnsibleModule) runs `binary` (dpkg-query, None where it is missing); a failure fails it."""
     if binary is None:
         module.fail_json(msg="dpkg-query was not found: this host is not Debian or Ubuntu")
+    # A name that starts with '-' would be read as one of dpkg-query's options.
+    for name in [*patterns, *([files_of] if files_of else [])]:
+        if str(name).startswith("-"):
+            module.fail_json(msg=f"{name!r} is not a package name or pattern (it starts with '-').")
     # Exit status 1: some pattern matched nothing; more is a real failure.
     rc, out, err = module.run_command(query_command(binary, admindir, patterns), environ_update=C_LOCALE)
     if rc > 1:
@@ -138,4 +143,11 @@ def read_state(module, binary, patterns=(), admindir=None, lists_dir="/var/lib/a
                             ) if os.path.isdir(updates) else 0
     result["apt_lists"] = bool(glob.glob(os.path.join(glob.escape(lists_dir), "*_Packages*")))
     result["apt_unjudged"] = module.check_mode and not result["apt_lists"]
+    if files_of:
+        rc, out, err = module.run_command(
+            [binary] + (["--admindir=" + admindir] if admindir else []) + ["--listfiles", files_of],
+            environ_update=C_LOCALE)
+        if rc > 1:
+            module.fail_json(msg=f"dpkg-query --listfiles failed (rc={rc}): {(err or out).strip()}")
+        result["files"] = parse_listfiles(out) if rc == 0 else []
     return result

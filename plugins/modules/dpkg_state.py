@@ -111,7 +111,7 @@ apt_unjudged:
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mlinabox.stack.plugins.module_utils import dpkg
-from ansible_collections.mlinabox.stack.plugins.module_utils.binaries import C_LOCALE, find_binary
+from ansible_collections.mlinabox.stack.plugins.module_utils.binaries import find_binary
 
 
 def main():
@@ -127,14 +127,8 @@ def main():
     )
     binary = find_binary(module, "dpkg_query", "dpkg-query")
     admindir = module.params["admin_dir"]  # None: dpkg-query's own
-    result = dpkg.read_state(module, binary, module.params["patterns"], admindir, module.params["lists_dir"])
-    if module.params["files_of"]:
-        rc, out, err = module.run_command(
-            [binary] + (["--admindir=" + admindir] if admindir else []) + ["--listfiles", module.params["files_of"]],
-            environ_update=C_LOCALE)
-        if rc > 1:
-            module.fail_json(msg=f"dpkg-query --listfiles failed (rc={rc}): {(err or out).strip()}")
-        result["files"] = dpkg.parse_listfiles(out) if rc == 0 else []
+    result = dpkg.read_state(module, binary, module.params["patterns"], admindir=admindir,
+                             lists_dir=module.params["lists_dir"], files_of=module.params["files_of"])
     module.exit_json(changed=False, **result)
 
 

@@ -84,6 +84,9 @@ options:
     type: list
     elements: str
     default: []
+  files_of:
+    description: With O(packages), a package whose installed files to list (C(files) in RV(packages)).
+    type: str
   ports:
     description: TCP ports to look up, as M(mlinabox.stack.port_holders) does.
     type: list
@@ -164,7 +167,7 @@ packages:
   description:
     - What M(mlinabox.stack.dpkg_state) returns for O(packages) - C(packages) (each installed package by name,
       with C(version), C(arch) and C(held)), C(config_files), C(unfinished), C(half_installed), C(held),
-      C(journal), C(apt_lists) and C(apt_unjudged).
+      C(journal), C(apt_lists), C(apt_unjudged), and with O(files_of) C(files).
   type: dict
   returned: when O(packages) is given
 ports:
@@ -259,8 +262,9 @@ def run(module, argv):
     return {"rc": rc, "stdout": out, "stderr": err}
 
 
-def packages(module, patterns):
-    return dpkg.read_state(module, module.get_bin_path("dpkg-query"), [] if patterns == ["*"] else patterns)
+def packages(module, patterns, files_of):
+    return dpkg.read_state(module, module.get_bin_path("dpkg-query"), [] if patterns == ["*"] else patterns,
+                           files_of=files_of)
 
 
 def main():
@@ -280,6 +284,7 @@ def main():
             )),
             dpkg_info_dir=dict(type="path", default="/var/lib/dpkg/info"),
             packages=dict(type="list", elements="str", default=[]),
+            files_of=dict(type="str"),
             ports=dict(type="list", elements="dict", default=[],
                        options=dict(port=dict(type="int", required=True), unit=dict(type="str"))),
             proc=dict(type="path", default="/proc"),
@@ -308,7 +313,7 @@ def main():
         result["trust_problems"] = [problem for item in params["trusted"]
                                     for problem in check_path(item["var"], item["path"], item["type"], packaged)]
     if params["packages"]:
-        result["packages"] = packages(module, params["packages"])
+        result["packages"] = packages(module, params["packages"], params["files_of"])
     if params["ports"]:
         result["ports"] = {}
         for item in params["ports"]:

@@ -140,3 +140,17 @@ def test_trusted_paths_return_path_checks_problems_without_failing(tmp_path, run
     python = {"var": "x", "path": "/usr/bin/python3", "type": "program"}
     fine = run_module(host_probe.main, {"dpkg_info_dir": str(info), "trusted": [python]})
     assert fine["trust_problems"] == []
+
+
+def test_package_files_and_names_that_would_be_options(run_module, fake_commands, fake_bin_paths):
+    fake_bin_paths["dpkg-query"] = "/usr/bin/dpkg-query"
+    fake_commands.add(lambda a: "--listfiles" in a,
+                      (0, "/.\n/usr/lib/jvm/java-17-openjdk-amd64/bin/java\n", ""))
+    fake_commands.add(lambda a: "--show" in a, (0, "openjdk-17-jre-headless\t17.0.17+10-1\tii \tamd64\t\n", ""))
+    found = run_module(host_probe.main, {"packages": ["openjdk-17-jre-headless"],
+                                         "files_of": "openjdk-17-jre-headless"})["packages"]
+    assert "openjdk-17-jre-headless" in found["packages"]
+    assert "/usr/lib/jvm/java-17-openjdk-amd64/bin/java" in found["files"]
+    for bad in ({"packages": ["--admindir=/tmp/x"]}, {"packages": ["x"], "files_of": "--admindir=/tmp"}):
+        refused = run_module(host_probe.main, bad)
+        assert refused["failed"] and "starts with '-'" in refused["msg"]
