@@ -104,7 +104,7 @@ def test_cache_dies_mid_run(tmp_path, case):
             case.finish()
         rc, output, stopped = run_stopping_cache(
             "cache-dies-run", tmp_path, client=client, cache=cache,
-            trigger="Build the environments bigger", extra_vars=client_vars(SMALL, BIGGER))
+            trigger="Build the environments small, bigger", extra_vars=client_vars(SMALL, BIGGER))
         case.check(stopped, "the cache's services stopped as bigger was built",
                    f"the run never reached that step: {output[-1200:]}")
         case.check(rc != 0 and recap(output).get("failed", 0) > 0, "the run failed",
