@@ -160,9 +160,8 @@ def _option_problems(inputs):
                         "h2o_memory instead (and h2o_allow_unsupported_java for a Java that H2O does not support).")
     if spaced:
         problems.append(f"h2o_extra_args / h2o_java_options have {input_checks.json_masked(spaced)}, an item with "
-                        "whitespace in it: "
-                        "give each option and each value as its own list item, such as [-log_level, WARN] (a string "
-                        'such as "-log_level WARN" is one argument to Java).')
+                        "whitespace in it: give each option and each value as its own list item, such as "
+                        '[-log_level, WARN] (a string such as "-log_level WARN" is one argument to Java).')
     if exposing and not input_checks.to_bool(inputs.get("h2o_allow_remote")):
         problems.append(
             f"h2o_extra_args / h2o_java_options set {', '.join(input_checks.mask_userinfo(exposing))}, which open H2O "

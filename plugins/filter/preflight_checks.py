@@ -26,8 +26,8 @@ def _platform(facts, platforms, architectures):
     # Ubuntu releases are major.minor (22.04), Debian's the major version (12).
     version = facts.get("distribution_version") if distribution == "Ubuntu" else facts.get("distribution_major_version")
     problem = input_checks.wrong_type("preflight_supported_platforms", platforms, "dict")
-    bad = [f"preflight_supported_platforms[{input_checks.to_json(name)}] is a {input_checks.type_name(releases)}, not "
-           "a list: give a list there."
+    bad = [f"preflight_supported_platforms[{input_checks.to_json(name)}] is a {input_checks.type_name(releases)}, "
+           "not a list: give a list there."
            for name, releases in (platforms.items() if not problem else []) if not input_checks.is_list(releases)]
     if problem or bad:
         problems += [problem] if problem else bad

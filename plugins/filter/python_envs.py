@@ -30,8 +30,7 @@ def _problem(item, where, rules):
     if not_lists:
         key = not_lists[0]
         return (f"{where}.{key} is {input_checks.json_masked(str(item[key]))}, not a list: write it as a YAML list "
-                "([a, b] or "
-                f'one "- item" a line).')
+                '([a, b] or one "- item" a line).')
     if not input_checks.SIMPLE_NAME.match(str(item["name"])):
         return "its name must be letters, digits, '.', '_' or '-' (it is a directory and a kernel name)."
     python = str(item["python"])

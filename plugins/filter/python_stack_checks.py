@@ -152,8 +152,8 @@ def _name_problems(inputs):
     shell_env = inputs["python_stack_shell_env"]
     if str(shell_env) and shell_env not in names:
         problems.append(f"python_stack_shell_env is {input_checks.to_json(shell_env)}, which is not one of "
-                        "python_stack_envs "
-                        f"({', '.join(str(name) for name in names)}): name the environment that login shells get "
+                        f"python_stack_envs ({', '.join(str(name) for name in names)}): name the environment that "
+                        "login shells get "
                         'first on PATH, or set it to "" to leave PATH alone.')
     return problems
 
@@ -240,8 +240,8 @@ def python_stack_jupyter_problems(inputs, settings):
     names = _env_names(envs)
     if jupyter_env not in names:
         problems.append(f"python_stack_jupyter_env is {input_checks.to_json(jupyter_env)}, which is not one of "
-                        "python_stack_envs "
-                        f"({', '.join(str(name) for name in names)}): name the environment JupyterLab runs from.")
+                        f"python_stack_envs ({', '.join(str(name) for name in names)}): name the environment "
+                        "JupyterLab runs from.")
     else:
         item = next(env for env in envs if isinstance(env, Mapping) and env.get("name") == jupyter_env)
         packages = item.get("packages", [])

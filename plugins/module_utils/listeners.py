@@ -140,3 +140,11 @@ def split_by_unit(found, unit):
         else:
             others.append(f"{', '.join(listener['holders'])} on {listener['where']}")
     return ours, others
+
+
+def port_holders(proc, port, unit):
+    """What the port_holders module (and host_probe's ports) answer for one TCP port (every port with None):
+    {listeners, ours, others}, `unit` the systemd unit whose processes may hold it (None: no unit's)."""
+    found = listeners(proc, port)
+    ours, others = split_by_unit(found, unit or "\0")
+    return {"listeners": found, "ours": ours, "others": others}

@@ -185,7 +185,8 @@ import stat as stat_module
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mlinabox.stack.plugins.module_utils import dpkg
-from ansible_collections.mlinabox.stack.plugins.module_utils.listeners import listeners, split_by_unit
+from ansible_collections.mlinabox.stack.plugins.module_utils.binaries import C_LOCALE
+from ansible_collections.mlinabox.stack.plugins.module_utils.listeners import port_holders
 from ansible_collections.mlinabox.stack.plugins.module_utils.path_trust import check_path, packaged_paths
 
 TYPES = ((stat_module.S_ISLNK, "link"), (stat_module.S_ISDIR, "directory"), (stat_module.S_ISREG, "file"))
@@ -223,12 +224,15 @@ def read_text(path, max_bytes):
         if os.path.islink(path):
             raise ValueError(f"{path} is a link: host_probe reads only regular files, never through a link") from err
         raise
-    info = os.fstat(fd)
-    if not stat_module.S_ISREG(info.st_mode) or info.st_size > max_bytes:
-        os.close(fd)
+    try:
+        info = os.fstat(fd)
         if not stat_module.S_ISREG(info.st_mode):
             raise ValueError(f"{path} is not a regular file: host_probe reads only regular files")
-        raise ValueError(f"{path} holds {info.st_size} bytes, more than max_bytes ({max_bytes})")
+        if info.st_size > max_bytes:
+            raise ValueError(f"{path} holds {info.st_size} bytes, more than max_bytes ({max_bytes})")
+    except BaseException:
+        os.close(fd)
+        raise
     with os.fdopen(fd, "rb") as handle:
         return handle.read(max_bytes + 1).decode("utf-8", errors="replace")
 
@@ -257,8 +261,7 @@ def run(module, argv):
     program = argv[0] if os.path.isabs(argv[0]) else module.get_bin_path(argv[0])
     if not program or not os.access(program, os.X_OK):
         return {"rc": 127, "stdout": "", "stderr": f"{argv[0]}: not found"}
-    rc, out, err = module.run_command([program, *argv[1:]], environ_update={"LANG": "C", "LC_ALL": "C"},
-                                      expand_user_and_vars=False)
+    rc, out, err = module.run_command([program, *argv[1:]], environ_update=C_LOCALE, expand_user_and_vars=False)
     return {"rc": rc, "stdout": out, "stderr": err}
 
 
@@ -319,9 +322,7 @@ def main():
         for item in params["ports"]:
             if not 1 <= item["port"] <= 65535:
                 module.fail_json(msg=f"port {item['port']} is not a TCP port (1-65535).")
-            found = listeners(params["proc"], item["port"])
-            ours, others = split_by_unit(found, item["unit"] or "\0")
-            result["ports"][str(item["port"])] = {"listeners": found, "ours": ours, "others": others}
+            result["ports"][str(item["port"])] = port_holders(params["proc"], item["port"], item["unit"])
     module.exit_json(**result)
 
 

@@ -321,13 +321,12 @@ def main():
         module.fail_json(msg=f"package_licences: {error}")
 
     apt, binary, installed = read_packages(module, root)
-    facts = {}
-    if params["stack"] is None:
+    stack_facts, facts = params["stack"], {}
+    if stack_facts is None:
         warnings = []
-        facts["mlbox_stack"] = stack.collect(root, params["env_root"], installed, warnings)
+        stack_facts = facts["mlbox_stack"] = stack.collect(root, params["env_root"], installed, warnings)
         for warning in warnings:
             module.warn(warning)
-    stack_facts = params["stack"] if params["stack"] is not None else facts["mlbox_stack"]
     tree_readers.apt_licences(root, apt, rules)
     envs = tree_readers.read_envs(root, stack_facts.get("python_envs"))
     mismatches = tree_readers.freeze_mismatches(envs)

@@ -66,7 +66,7 @@ others:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.mlinabox.stack.plugins.module_utils.listeners import listeners, split_by_unit
+from ansible_collections.mlinabox.stack.plugins.module_utils.listeners import port_holders
 
 
 def main():
@@ -81,9 +81,7 @@ def main():
     port = module.params["port"]
     if port is not None and not 1 <= port <= 65535:
         module.fail_json(msg=f"port {port} is not a TCP port (1-65535).")
-    found = listeners(module.params["proc"], port)
-    ours, others = split_by_unit(found, module.params["unit"] or "\0")
-    module.exit_json(changed=False, listeners=found, ours=ours, others=others)
+    module.exit_json(changed=False, **port_holders(module.params["proc"], port, module.params["unit"]))
 
 
 if __name__ == "__main__":
