@@ -1,16 +1,18 @@
 # Copyright: (c) 2026, ML in a Box developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The python_stack role's checks of environment items (python_stack_envs, python_stack_env) that its argument
-spec cannot express: one message per invalid item, naming the item, the key and what to write instead."""
+"""The python_stack role's environment items (python_stack_envs, python_stack_env): the checks its argument spec
+cannot express (one message per invalid item, naming the item, the key and what to write instead), and what the
+python_env module gets for each item (python_env_args)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Mapping
 
-from ansible_collections.mlinabox.stack.plugins.filter.package_cache import indexes_not_cached
+from ansible_collections.mlinabox.stack.plugins.filter.package_cache import index_via_cache, indexes_not_cached
 from ansible_collections.mlinabox.stack.plugins.module_utils import input_checks
 
 try:  # ansible-core depends on packaging; ansible-test's import check runs without it
@@ -131,7 +133,81 @@ def python_requirement_problems(envs):
     return found
 
 
+def _x_y(version):
+    """3.12.1 -> 3.12; anything else as it is."""
+    return re.sub(r"^([0-9]+\.[0-9]+).*$", r"\1", version)
+
+
+def python_env_args(envs, settings):
+    """One python_env `environments` item for each environment item of envs (checked by python_env_problems), each
+    read over settings["defaults"]: its directory, the spec it is built from (a change rebuilds it; URLs without
+    their user:password@, which are no reason to rebuild), its Python, its requirements or lock file, and how uv
+    finds packages for it (uv_secret_env: the indexes, wheelhouses, Python mirror and proxies, which may hold
+    credentials and reach uv only through the module's no_log option).
+
+    settings: the role's values (envs_dir, python_source, python_version, host_python (the Python a plan resolves
+    for where the item and the role name none), offline, index_url, index_cache, find_links, user_packages,
+    pip_version, python_install_mirror, uv_environment) and locks ({lock_file: its content, read on the
+    controller}).
+    """
+    args = []
+    for env in envs:
+        item = {**settings["defaults"], **env}
+        offline = bool(settings["offline"] if item["offline"] is None else item["offline"])
+        python = item["python"] or settings["python_version"]
+        index_url = item["index_url"] or settings["index_url"]
+        find_links = list(settings["find_links"]) + list(item["find_links"])
+        lock = settings["locks"][item["lock_file"]] if item["lock_file"] else ""
+        packages = [package.strip() for package in item["packages"]]
+        # pip comes too where users add packages of their own, unless the item pins pip itself or brings a lock
+        # file (which must then hold pip).
+        if (settings["user_packages"] and not item["lock_file"]
+                and not any(re.match(r"(?i)pip[ \t]*[=@\[;]", package) for package in packages)):
+            packages.append("pip==" + settings["pip_version"])
+        cache = settings["index_cache"]
+        mirror = settings["python_install_mirror"]
+        secret = {"UV_PYTHON_INSTALL_MIRROR": mirror} if mirror else {}
+        secret.update(settings["uv_environment"])
+        if (index_url or cache) and not offline:
+            secret["UV_INDEX_URL"] = index_via_cache(index_url, cache)
+        if item["extra_index_urls"] and not offline:
+            secret["UV_EXTRA_INDEX_URL"] = " ".join(index_via_cache(url, cache) for url in item["extra_index_urls"])
+        if find_links:
+            secret["UV_FIND_LINKS"] = ",".join(find_links)
+        args.append({
+            "path": f"{settings['envs_dir']}/{item['name']}",
+            "spec": {
+                "format": 1,
+                "name": item["name"],
+                "owner": item["owner"],
+                "python_source": settings["python_source"],
+                "python": python,
+                # Sorted as Jinja's sort did when the spec was a template (case-insensitive): older specs compare equal.
+                "packages": sorted(packages, key=str.lower),
+                "index_url": "" if offline else input_checks.mask_userinfo(index_url),
+                "extra_index_urls": [] if offline else input_checks.mask_userinfo(list(item["extra_index_urls"])),
+                "find_links": input_checks.mask_userinfo(find_links),
+                "offline": offline,
+                "lock_sha256": hashlib.sha256(lock.encode("utf-8")).hexdigest() if item["lock_file"] else "",
+            },
+            "python_request": python,
+            # What `uv venv --python` gets: the version for uv-managed Pythons, the system's interpreter otherwise.
+            "interpreter": python if settings["python_source"] == "uv" else "/usr/bin/python" + (_x_y(python) or "3"),
+            "python_version": _x_y(python or settings["host_python"]),
+            "requirements": packages,
+            "lock": lock,
+            "uv_env": {"UV_OFFLINE": "1"} if offline else {},
+            "uv_secret_env": secret,
+            # Offline: no index at all, only the wheelhouse (uv has no environment variable for --no-index).
+            "index_args": ["--no-index"] if offline else [],
+            "kernel": bool(item["kernel"]),
+            "kernel_display_name": item["kernel_display_name"],
+        })
+    return args
+
+
 class FilterModule:
     def filters(self):
-        return {"python_env_problems": python_env_problems,
+        return {"python_env_args": python_env_args,
+                "python_env_problems": python_env_problems,
                 "python_requirement_problems": python_requirement_problems}

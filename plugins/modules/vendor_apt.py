@@ -606,6 +606,9 @@ class VendorApt:
                      if line.strip() and not line.startswith(("Reading", "Building", "NOTE", "This is only"))]
             return [], "apt cannot install {} together: {}".format(", ".join(requested), " ".join(lines[-12:]))
         plan = parse_simulation(out)
+        if not plan:
+            # Everything asked for is installed at the version asked: nothing to download, nothing to size.
+            return [], None
         rc, out, _err = self.run([*common, "--print-uris", "-qq", *self.options(), *requested])
         sizes = parse_print_uris(out) if rc == 0 else {}
         asked = set(spec.split("=", 1)[0] for spec in requested)

@@ -79,19 +79,39 @@ def world(tmp_path, monkeypatch):
     log = tmp_path / "uv.log"
     log.touch()
     monkeypatch.setenv("FAKE_UV_LOG", str(log))
-    return {"uv": uv, "log": log, "envs": tmp_path / "envs", "kernels": tmp_path / "kernels"}
+    return {"uv": uv, "log": log, "envs": tmp_path / "envs", "kernels": tmp_path / "kernels", "tmp": tmp_path}
+
+
+SHARED = ("uv", "uv_env", "user_site", "kernels_dir", "ipykernel_hint", "plan", "platform", "managed_python")
 
 
 def args_for(world, name="base", packages=("six==1.17.0", "ipykernel==7.4.0"), **overrides):
+    """The module's arguments for one environment; overrides go to the module or the item, by their name."""
     path = str(world["envs"] / name)
     spec = {"format": 1, "name": name, "owner": "python_stack", "python_source": "system", "python": "",
             "packages": sorted(packages), "index_url": "https://***@pypi.example.org/simple", "offline": False}
-    args = {"path": path, "uv": str(world["uv"]), "spec": spec, "interpreter": sys.executable,
-            "requirements": list(packages), "uv_env": {"UV_NO_PROGRESS": "1"}, "uv_secret_env": {"UV_INDEX_URL": INDEX},
-            "user_site": "print('hook')", "kernel": True, "kernels_dir": str(world["kernels"]),
-            "ipykernel_hint": "ipykernel==7.4.0"}
-    args.update(overrides)
+    item = {"path": path, "spec": spec, "interpreter": sys.executable, "requirements": list(packages),
+            "uv_secret_env": {"UV_INDEX_URL": INDEX}, "kernel": True}
+    args = {"uv": str(world["uv"]), "uv_env": {"UV_NO_PROGRESS": "1"}, "user_site": "print('hook')",
+            "kernels_dir": str(world["kernels"]), "ipykernel_hint": "ipykernel==7.4.0"}
+    for key, value in overrides.items():
+        (args if key in SHARED else item)[key] = value
+    args["environments"] = [item]
     return args
+
+
+def one(result):
+    """A one-environment run's result: the module's, with its environment's answer on top."""
+    envs = result.get("environments") or [{}]
+    merged = {**result, **envs[-1]}
+    merged["changed"] = result.get("changed")
+    if "resolved" in result:
+        merged["resolved"] = next(iter(result["resolved"].values()))
+    return merged
+
+
+def one_run(run_module, args, check_mode=False):
+    return one(run_module(python_env.main, args, check_mode=check_mode))
 
 
 def uv_calls(world):
@@ -111,7 +131,7 @@ def purelib_of(env):
 
 def test_first_build_writes_the_environment_and_its_records(world, run_module):
     world["envs"].mkdir()
-    result = run_module(python_env.main, args_for(world))
+    result = one_run(run_module, args_for(world))
     assert result["changed"] and result["built"] and result["recreated"]
     assert result["reason"] == "it does not exist"
     env = world["envs"] / "base"
@@ -121,7 +141,7 @@ def test_first_build_writes_the_environment_and_its_records(world, run_module):
     assert all(c["index"] == INDEX and not any(SECRET in a for a in c["args"]) for c in uv_calls(world))
     assert (env / ".mlbox-requirements.in").read_text() == "six==1.17.0\nipykernel==7.4.0\n"
     assert "six==1.17.0" in (env / ".mlbox-freeze.txt").read_text()
-    assert json.loads((env / ".mlbox-spec.json").read_text()) == args_for(world)["spec"]
+    assert json.loads((env / ".mlbox-spec.json").read_text()) == args_for(world)["environments"][0]["spec"]
     assert mode_of(env / ".mlbox-spec.json") == 0o600 and mode_of(env / ".mlbox-freeze.txt") == 0o644
     purelib = purelib_of(env)
     assert open(os.path.join(purelib, "_mlbox_user_site.pth")).read() == "import _mlbox_user_site\n"
@@ -133,19 +153,19 @@ def test_first_build_writes_the_environment_and_its_records(world, run_module):
 
 def test_a_second_run_probes_and_changes_nothing(world, run_module):
     world["envs"].mkdir()
-    run_module(python_env.main, args_for(world))
+    one_run(run_module, args_for(world))
     calls = len(uv_calls(world))
-    result = run_module(python_env.main, args_for(world))
+    result = one_run(run_module, args_for(world))
     assert not result["changed"] and not result["built"] and result["reason"] == ""
     assert len(uv_calls(world)) == calls
 
 
 def test_a_new_package_syncs_the_same_venv(world, run_module):
     world["envs"].mkdir()
-    run_module(python_env.main, args_for(world))
+    one_run(run_module, args_for(world))
     marker = world["envs"] / "base" / "bin" / "marker"
     marker.touch()
-    result = run_module(python_env.main, args_for(world, packages=("six==1.17.0", "ipykernel==7.4.0", "idna==3.10")))
+    result = one_run(run_module, args_for(world, packages=("six==1.17.0", "ipykernel==7.4.0", "idna==3.10")))
     assert result["changed"] and result["built"] and not result["recreated"]
     assert result["reason"] == "its spec changed"
     assert marker.exists()
@@ -154,17 +174,17 @@ def test_a_new_package_syncs_the_same_venv(world, run_module):
 
 def test_a_broken_interpreter_recreates_the_venv(world, run_module):
     world["envs"].mkdir()
-    run_module(python_env.main, args_for(world))
+    one_run(run_module, args_for(world))
     os.unlink(world["envs"] / "base" / "bin" / "python")
-    result = run_module(python_env.main, args_for(world))
+    result = one_run(run_module, args_for(world))
     assert result["recreated"] and result["reason"] == "its interpreter is missing or wrong"
     assert os.path.exists(world["envs"] / "base" / "bin" / "python")
 
 
 def test_kernel_and_hook_are_removed_when_switched_off(world, run_module):
     world["envs"].mkdir()
-    run_module(python_env.main, args_for(world))
-    result = run_module(python_env.main, args_for(world, kernel=False, user_site=""))
+    one_run(run_module, args_for(world))
+    result = one_run(run_module, args_for(world, kernel=False, user_site=""))
     assert result["changed"] and not result["built"]
     assert not (world["kernels"] / "base").exists()
     assert not os.path.exists(os.path.join(purelib_of(world["envs"] / "base"), "_mlbox_user_site.pth"))
@@ -174,20 +194,20 @@ def test_another_environments_kernel_is_left_alone(world, run_module):
     world["envs"].mkdir()
     (world["kernels"] / "base").mkdir(parents=True)
     (world["kernels"] / "base" / "kernel.json").write_text(json.dumps({"metadata": {"mlbox_env": "/elsewhere"}}))
-    run_module(python_env.main, args_for(world, kernel=False))
+    one_run(run_module, args_for(world, kernel=False))
     assert (world["kernels"] / "base" / "kernel.json").exists()
 
 
 def test_a_kernel_without_ipykernel_fails_and_says_what_to_add(world, run_module):
     world["envs"].mkdir()
-    result = run_module(python_env.main, args_for(world, packages=("six==1.17.0",)))
+    result = one_run(run_module, args_for(world, packages=("six==1.17.0",)))
     assert result["failed"]
     assert "has kernel: true but ipykernel is not installed in it: add ipykernel==7.4.0" in result["msg"]
 
 
 def test_uv_failure_names_the_environment_masks_credentials_and_keeps_no_spec(world, run_module):
     world["envs"].mkdir()
-    result = run_module(python_env.main, args_for(world, packages=("unsolvable==1.0",)))
+    result = one_run(run_module, args_for(world, packages=("unsolvable==1.0",)))
     assert result["failed"]
     assert "uv could not resolve the requirements of the environment base" in result["msg"]
     assert "https://***@pypi.example.org/simple" in result["msg"] and SECRET not in json.dumps(result)
@@ -197,7 +217,7 @@ def test_uv_failure_names_the_environment_masks_credentials_and_keeps_no_spec(wo
 
 def test_check_mode_says_a_build_is_due_and_writes_nothing(world, run_module):
     world["envs"].mkdir()
-    result = run_module(python_env.main, args_for(world), check_mode=True)
+    result = one_run(run_module, args_for(world), check_mode=True)
     assert result["changed"] and result["built"]
     assert uv_calls(world) == [] and list(world["envs"].iterdir()) == [] and not world["kernels"].exists()
 
@@ -205,7 +225,7 @@ def test_check_mode_says_a_build_is_due_and_writes_nothing(world, run_module):
 def test_a_lock_file_is_installed_as_it_is_with_hashes(world, run_module):
     world["envs"].mkdir()
     lock = "six==1.17.0 \\\n    --hash=sha256:00\nipykernel==7.4.0\n"
-    result = run_module(python_env.main, args_for(world, lock=lock, requirements=[]))
+    result = one_run(run_module, args_for(world, lock=lock, requirements=[]))
     assert result["built"]
     env = world["envs"] / "base"
     assert (env / ".mlbox-requirements.txt").read_text() == lock and not (env / ".mlbox-requirements.in").exists()
@@ -216,19 +236,77 @@ def test_a_lock_file_is_installed_as_it_is_with_hashes(world, run_module):
 
 def test_plan_reads_a_built_environment_and_resolves_a_changed_one(world, run_module):
     world["envs"].mkdir()
-    run_module(python_env.main, args_for(world))
+    one_run(run_module, args_for(world))
     calls = len(uv_calls(world))
     plan = {"plan": True, "python_version": "3.12", "platform": "x86_64-manylinux_2_28"}
-    same = run_module(python_env.main, args_for(world, **plan))
+    same = one_run(run_module, args_for(world, **plan))
     assert same["resolved"] == {"six": "1.17.0", "ipykernel": "7.4.0"} and same["resolved_from"] == "environment"
     assert not same["changed"] and len(uv_calls(world)) == calls
-    changed = run_module(python_env.main, args_for(world, packages=("idna==3.10",), **plan))
+    changed = one_run(run_module, args_for(world, packages=("idna==3.10",), **plan))
     assert changed["resolved"] == {"idna": "3.10"} and changed["resolved_from"] == "uv"
     compile_args = uv_calls(world)[-1]["args"]
     assert compile_args[-1] == "-" and "--python-platform" in compile_args and "x86_64-manylinux_2_28" in compile_args
-    locked = run_module(python_env.main, args_for(world, lock="Torch==2.9.1 --hash=sha256:00\n", **plan))
+    locked = one_run(run_module, args_for(world, lock="Torch==2.9.1 --hash=sha256:00\n", **plan))
     assert locked["resolved"] == {"torch": "2.9.1"} and locked["resolved_from"] == "lock"
     assert not os.path.exists(world["envs"] / "other")
+
+
+def two_envs(world, **second):
+    """base, then other (its item overridden by `second`), in one module call."""
+    args = args_for(world)
+    args["environments"].append(args_for(world, name="other", **second)["environments"][0])
+    return args
+
+
+def test_one_call_builds_what_changed_and_leaves_the_rest(world, run_module):
+    world["envs"].mkdir()
+    run_module(python_env.main, args_for(world))
+    calls = len(uv_calls(world))
+    result = run_module(python_env.main, two_envs(world))
+    base, other = result["environments"]
+    assert result["changed"] and not base["changed"] and not base["built"]
+    assert other["changed"] and other["built"] and other["reason"] == "it does not exist"
+    assert result["msg"] == "built: other (it does not exist); left as they are: base"
+    # Only the new environment ran uv.
+    assert all(str(world["envs"] / "other") in " ".join(c["args"]) for c in uv_calls(world)[calls:])
+    again = run_module(python_env.main, two_envs(world))
+    assert not again["changed"] and [env["built"] for env in again["environments"]] == [False, False]
+
+
+def test_a_failure_names_its_environment_and_returns_those_before_it(world, run_module):
+    world["envs"].mkdir()
+    result = run_module(python_env.main, two_envs(world, packages=("unsolvable==1.0",)))
+    assert result["failed"] and "the environment other" in result["msg"]
+    assert [env["name"] for env in result["environments"]] == ["base"]
+    assert result["environments"][0]["built"] and SECRET not in json.dumps(result)
+    assert (world["envs"] / "base" / ".mlbox-spec.json").exists()
+
+
+def test_the_same_name_twice_is_refused_before_anything_runs(world, run_module):
+    args = args_for(world)
+    args["environments"].append(dict(args["environments"][0], path=str(world["tmp"] / "elsewhere" / "base")))
+    result = run_module(python_env.main, args)
+    assert result["failed"] and "base is given more than once" in result["msg"]
+    assert uv_calls(world) == []
+
+
+def test_plan_answers_for_each_environment(world, run_module):
+    world["envs"].mkdir()
+    run_module(python_env.main, args_for(world))
+    plan = {"plan": True, "platform": "x86_64-manylinux_2_28"}
+    args = two_envs(world, packages=("idna==3.10",), python_version="3.12", **plan)
+    args.update(plan)
+    result = run_module(python_env.main, args)
+    assert result["resolved"] == {"base": {"six": "1.17.0", "ipykernel": "7.4.0"}, "other": {"idna": "3.10"}}
+    assert [env["resolved_from"] for env in result["environments"]] == ["environment", "uv"]
+    assert not result["changed"] and not (world["envs"] / "other").exists()
+    assert result["msg"] == "to build: other (it does not exist); left as they are: base"
+
+
+def test_plan_needs_a_python_version_only_to_resolve(world, run_module):
+    world["envs"].mkdir()
+    result = run_module(python_env.main, args_for(world, plan=True, platform="x86_64-manylinux_2_28"))
+    assert result["failed"] and "base has no python_version" in result["msg"]
 
 
 @pytest.mark.parametrize(("probe", "recorded", "expected"), [

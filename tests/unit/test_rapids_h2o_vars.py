@@ -185,18 +185,20 @@ def test_h2o_java_package_override():
 
 
 @pytest.mark.parametrize(
-    ("memory", "memtotal_mb", "xmx"),
+    ("memory", "memtotal_kb", "xmx"),
     [
-        ("25%", 16000, "4000m"),
-        ("5%", 23991, "1199m"),
-        ("90%", 1000, "900m"),
-        ("8g", 16000, "8g"),
-        ("4096M", 1, "4096m"),
+        ("25%", 16384000, "4000m"),
+        ("5%", 24567295, "1199m"),   # 23991.49 MiB: whole MiB, as the setup module's memtotal_mb
+        ("90%", 1024000, "900m"),
+        ("8g", 16384000, "8g"),
+        ("4096M", 1024, "4096m"),
     ],
 )
-def test_h2o_heap(memory, memtotal_mb, xmx):
-    facts = {"memtotal_mb": memtotal_mb}
-    assert render("h2o", "__h2o_xmx", h2o_memory=memory, ansible_facts=facts).strip() == xmx
+def test_h2o_heap(memory, memtotal_kb, xmx):
+    # MemTotal from /proc/meminfo, as the role's probe reads it.
+    meminfo = f"MemTotal:       {memtotal_kb} kB\nMemFree:         1000 kB\nMemAvailable:    2000 kB\n"
+    probe = {"read": {"/proc/meminfo": meminfo}}
+    assert render("h2o", "__h2o_xmx", h2o_memory=memory, __h2o_probe=probe).strip() == xmx
 
 
 @pytest.mark.parametrize(

@@ -161,6 +161,17 @@ def test_the_plan_simulates_with_the_hosts_sources_but_not_their_copy_of_the_ven
     assert result["download_size"] == sum(row["size"] or 0 for row in result["plan"])
 
 
+def test_a_simulation_with_nothing_to_do_asks_for_no_download_sizes(root, apt, run_module):
+    nothing = ("Reading package lists...\nBuilding dependency tree...\nReading state information...\n"
+               "docker-ce is already the newest version (5:29.0.0-1~debian.12~bookworm).\n"
+               "0 upgraded, 0 newly installed, 0 to remove and 0 not upgraded.\n")
+    apt.answers.insert(0, (lambda a: "-s" in a, (0, nothing, "")))
+    result = run_module(vendor_apt.main, args(root, state="resolved", simulate=True))
+    assert result["plan"] == [] and result["download_size"] == 0 and result["simulation_error"] == ""
+    assert any("-s" in call["args"] for call in apt.calls)
+    assert not any("--print-uris" in call["args"] for call in apt.calls)
+
+
 def test_packages_that_cannot_be_installed_together_are_refused(root, fake_commands, fake_bin_paths, run_module):
     fake_bin_paths.update({"apt-get": "/usr/bin/apt-get", "apt-cache": "/usr/bin/apt-cache"})
     fake_commands.add(lambda a: a[1] == "update", (0, "", ""))
