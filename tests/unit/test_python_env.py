@@ -282,6 +282,13 @@ def test_a_failure_names_its_environment_and_returns_those_before_it(world, run_
     assert (world["envs"] / "base" / ".mlbox-spec.json").exists()
 
 
+def test_each_environments_secret_environment_is_hidden_from_the_result(world, run_module):
+    world["envs"].mkdir()
+    result = run_module(python_env.main, two_envs(world, uv_secret_env={"HTTPS_PROXY": "http://p:pr0xy-pw@proxy:3128"}))
+    assert not result.get("failed") and "invocation" in result
+    assert SECRET not in json.dumps(result) and "pr0xy-pw" not in json.dumps(result)
+
+
 def test_the_same_name_twice_is_refused_before_anything_runs(world, run_module):
     args = args_for(world)
     args["environments"].append(dict(args["environments"][0], path=str(world["tmp"] / "elsewhere" / "base")))
