@@ -2,8 +2,8 @@
 
 Plain HTTP requests (apt's, to deb.debian.org) are logged per URL with the bytes of the response body;
 HTTPS tunnels (CONNECT, uv's and pip's, to PyPI) per host with the bytes received. Each request gets its own
-upstream connection (Connection: close), so apt must not pipeline through it. One JSON line per request or
-tunnel goes to --log.
+upstream connection (Connection: close): a client that pipelines gets the first answer, then the connection
+closes and it asks again. One JSON line per request or tunnel goes to --log.
 
     countproxy.py --port 19190 --log apt.jsonl     # runs until killed (SIGTERM)
 """
@@ -99,6 +99,17 @@ class Handler(socketserver.BaseRequestHandler):
             path += "?" + url.query
         headers = [h for h in lines[1:] if h.split(":", 1)[0].strip().lower()
                    not in ("connection", "proxy-connection", "keep-alive")]
+        # Only this request's body goes upstream. A client that pipelines (apt-cacher-ng does, to its proxy) has
+        # sent its next requests after it: they are dropped, and the upstream's "Connection: close" makes the
+        # client send them again on a new connection. Forwarding them corrupted the responses (503s in the cache).
+        length = next((int(h.split(":", 1)[1]) for h in lines[1:]
+                       if h.split(":", 1)[0].strip().lower() == "content-length"), 0)
+        while len(rest) < length:
+            data = self.request.recv(65536)
+            if not data:
+                break
+            rest += data
+        rest = rest[:length]
         request = "\r\n".join([f"{method} {path} {version}", *headers, "Connection: close", "", ""])
         try:
             upstream = socket.create_connection((url.hostname, url.port or 80), timeout=TIMEOUT)
