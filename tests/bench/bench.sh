@@ -19,6 +19,8 @@ cd "$REPO"
 SKIP=" ${MLBOX_BENCH_SKIP:-} "
 RUN=${MLBOX_BENCH_RUN:-$REPO/build/bench/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$RUN"
+# Absolute: box_times.sh hands its uv cache under it to `docker run -v`, which takes a relative path for a volume name.
+RUN=$(cd "$RUN" && pwd)
 ONE=mlbox-bench-1
 FLEET=(mlbox-bench-2 mlbox-bench-3 mlbox-bench-4)
 CACHE_HOST=mlbox-bench-cache

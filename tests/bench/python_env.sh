@@ -51,15 +51,15 @@ ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks ANSIBLE_FORCE_COLOR=0 \
   || { tail -40 "$OUT/python_env-uv.log"; exit 1; }
 end=$(now)
 uv_total=$(secs "$start" "$end")
-# profile_tasks' recap lines: "<role> : <task name> ---- 12.34s". An environment's build is its
-# Create, Resolve and Sync tasks.
+# profile_tasks' recap lines: "<role> : <task name> ---- 12.34s". The role builds every environment in one task
+# (one python_env run): "Build the environments base, pytorch, ...". A task that is not there fails the script.
 task_secs() {
   sed -n '/TASKS RECAP/,$p' "$OUT/python_env-uv.log" | grep -E "python_stack : ($1)" | grep -oE '[0-9]+\.[0-9]+s$' \
     | tr -d s | python -c "import sys; print(f'{sum(float(x) for x in sys.stdin):.1f}')"
 }
-declare -A UV_ENV PIP_ENV
+declare -A PIP_ENV
+uv_build=$(task_secs "Build the environments ")
 for env in "${ENVS[@]}"; do
-  UV_ENV[$env]=$(task_secs "(Create the virtual environment|Resolve the requirements of the environment|Sync the environment) $env ")
   docker exec "$UV_BOX" "/opt/mlbox/envs/$env/bin/python" -c "import ${IMPORTS[$env]}"
   docker exec "$UV_BOX" cat "/opt/mlbox/envs/$env/.mlbox-spec.json" >"$WORK/spec-$env.json"
   docker exec "$UV_BOX" cat "/opt/mlbox/envs/$env/.mlbox-freeze.txt" >"$WORK/uv-freeze-$env.txt"
@@ -104,6 +104,7 @@ for env in "${ENVS[@]}"; do
 done
 end=$(now)
 pip_total=$(secs "$start" "$end")
+pip_build=$(python -c "import sys; print(f'{sum(map(float, sys.argv[1:])):.1f}')" "${PIP_ENV[@]}")
 pypi_bytes() {  # bytes received through a proxy's HTTPS tunnels, per host, as JSON
   python - "$WORK/proxy-$1.jsonl" <<'PY'
 import collections, json, sys
@@ -139,21 +140,22 @@ ratio() { python -c "import sys; print(f'{float(sys.argv[1]) / float(sys.argv[2]
 echo
 printf '%-52s %8s %8s %8s\n' "Python environments ($(nproc) cores, load $uv_load / $pip_load)" "role" "pip" "role/pip"
 printf '%-52s %7ss %7ss %8s\n' "whole job (role run vs apt+venv+pip)" "$uv_total" "$pip_total" "$(ratio "$uv_total" "$pip_total")"
+printf '%-52s %7ss %7ss %8s\n' "${ENVS[*]}: builds (one python_env run vs venv+pip each)" "$uv_build" "$pip_build" \
+  "$(ratio "$uv_build" "$pip_build")"
 for env in "${ENVS[@]}"; do
-  printf '%-52s %7ss %7ss %8s\n' "$env: build (uv venv+compile+sync vs venv+pip install)" "${UV_ENV[$env]}" "${PIP_ENV[$env]}" \
-    "$(ratio "${UV_ENV[$env]}" "${PIP_ENV[$env]}")"
-  echo "$env: same packages and versions on both sides: ${SAME[$env]}"
+  echo "$env: pip ${PIP_ENV[$env]} s; same packages and versions on both sides: ${SAME[$env]}"
 done
 echo "downloaded from PyPI (bytes per host): uv $uv_pypi_bytes, pip $pip_pypi_bytes"
 
 python - "$OUT/python_env.json" <<PY
 import json, sys
 envs = {}
-for env, uv, pip, same in zip("${ENVS[*]}".split(), "${UV_ENV[*]}".split(), "${PIP_ENV[*]}".split(),
-                              "${SAME[*]}".split()):
-    envs[env] = {"role_s": float(uv), "pip_s": float(pip), "same_packages": same == "true"}
+for env in "${ENVS[*]}".split():
+    envs[env] = {"pip_s": float({$(for e in "${ENVS[@]}"; do printf '"%s": %s, ' "$e" "${PIP_ENV[$e]}"; done)}[env]),
+                 "same_packages": {$(for e in "${ENVS[@]}"; do printf '"%s": %s, ' "$e" "${SAME[$e]^}"; done)}[env]}
 json.dump({
     "role_total_s": $uv_total, "pip_total_s": $pip_total, "role_load": "$uv_load", "pip_load": "$pip_load",
+    "role_build_s": $uv_build, "pip_build_s": $pip_build,
     "role_install_uv_s": $uv_install_uv, "uv_cache_kib": $uv_cache_kib,
     "uv_pypi_bytes": $uv_pypi_bytes, "pip_pypi_bytes": $pip_pypi_bytes,
     "envs": envs, "cores": $(nproc), "image": "$IMAGE", "wheelhouse": "$BENCH_WHEELHOUSE",

@@ -169,10 +169,10 @@ def main() -> None:
         rt = pyenv["role_total_s"] / pyenv["pip_total_s"]
         add(f"| environments, whole job: role / plain pip | {pyenv['role_total_s']:.0f} s / "
             f"{pyenv['pip_total_s']:.0f} s = {rt:.2f}x | <= {TARGET_ENV}x | {verdict(rt, TARGET_ENV)} |")
-        for env, e in pyenv["envs"].items():
-            re_ = e["role_s"] / e["pip_s"]
-            add(f"| environment `{env}` build: role (uv) / plain pip | {e['role_s']:.0f} s / {e['pip_s']:.0f} s "
-                f"= {re_:.2f}x | <= {TARGET_ENV}x | {verdict(re_, TARGET_ENV)} |")
+        rb = pyenv["role_build_s"] / pyenv["pip_build_s"]
+        add(f"| environments {', '.join(f'`{env}`' for env in pyenv['envs'])}, builds: role (uv) / plain pip | "
+            f"{pyenv['role_build_s']:.0f} s / {pyenv['pip_build_s']:.0f} s = {rb:.2f}x | <= {TARGET_ENV}x | "
+            f"{verdict(rb, TARGET_ENV)} |")
     if logs["three"]:
         r3 = three / first
         add(f"| three hosts in parallel / one host (first converges) | {three:.0f} s / {first:.0f} s = {r3:.2f}x | "
@@ -277,9 +277,13 @@ def main() -> None:
         add("|---|---|---|---|---|")
         add(f"| whole job | {pyenv['role_total_s']:.1f} s | {pyenv['pip_total_s']:.1f} s | "
             f"{pyenv['role_total_s'] / pyenv['pip_total_s']:.2f}x | |")
-        for env, e in pyenv["envs"].items():
-            add(f"| `{env}`: venv + resolve + sync vs venv + pip install | {e['role_s']:.1f} s | {e['pip_s']:.1f} s | "
-                f"{e['role_s'] / e['pip_s']:.2f}x | {'yes' if e['same_packages'] else 'no (see the run directory)'} |")
+        same = all(e["same_packages"] for e in pyenv["envs"].values())
+        pip_each = " + ".join(f"{e['pip_s']:.1f}" for e in pyenv["envs"].values())
+        add(f"| builds of {', '.join(f'`{env}`' for env in pyenv['envs'])}: one python_env run (venv, resolve, sync "
+            f"each) vs venv + pip install each | {pyenv['role_build_s']:.1f} s | {pyenv['pip_build_s']:.1f} s "
+            f"({pip_each}) | "
+            f"{pyenv['role_build_s'] / pyenv['pip_build_s']:.2f}x | "
+            f"{'yes' if same else 'no (see the run directory)'} |")
         for host in sorted(set(pyenv["uv_pypi_bytes"]) | set(pyenv["pip_pypi_bytes"])):
             add(f"| downloaded from `{host}` (countproxy.py) | {mb(pyenv['uv_pypi_bytes'].get(host, 0))} | "
                 f"{mb(pyenv['pip_pypi_bytes'].get(host, 0))} | | |")
