@@ -170,9 +170,8 @@ fi
 # 1b. The second converge of the first host.
 converge second "$RUN/inv-one/hosts.yml" "$ONE"
 mv "$RUN/one.proxy.jsonl" "$RUN/second.proxy.jsonl" 2>/dev/null || : >"$RUN/second.proxy.jsonl"
-# Where the second converge's time goes: the cost of a task that does nothing, and the second converge
-# again with pipelining, which ansible.cfg turns on for ssh only ([ssh_connection]), not for the box's
-# docker connection.
+# Where the second converge's time goes: the cost of a task that does nothing, without pipelining and with it
+# (ansible.cfg turns it on for every connection, [connection]), and the second converge once more.
 noop noop "$RUN/inv-one/hosts.yml" ANSIBLE_PIPELINING=False
 noop noop-pipelining "$RUN/inv-one/hosts.yml" ANSIBLE_PIPELINING=True
 converge second-pipelining "$RUN/inv-one/hosts.yml" "$ONE" -- ANSIBLE_PIPELINING=True

@@ -50,16 +50,16 @@ def relay(a: socket.socket, b: socket.socket) -> tuple[int, int]:
 class Handler(socketserver.BaseRequestHandler):
     server: Server
 
-    def read_head(self) -> bytes:
-        buf = b""
+    def read_head(self, buf: bytes) -> tuple[bytes, bytes]:
+        """The next request's head from the client (buf: what was read beyond the last request), and what follows
+        it; an empty head where the client has closed."""
         while b"\r\n\r\n" not in buf:
             data = self.request.recv(65536)
-            if not data:
-                break
+            if not data or len(buf) > 1 << 20:
+                return b"", b""
             buf += data
-            if len(buf) > 1 << 20:
-                break
-        return buf
+        head, _sep, rest = buf.partition(b"\r\n\r\n")
+        return head, rest
 
     def log(self, **entry: object) -> None:
         entry["t"] = round(time.time(), 3)
@@ -68,61 +68,78 @@ class Handler(socketserver.BaseRequestHandler):
 
     def handle(self) -> None:
         self.request.settimeout(TIMEOUT)
-        buf = self.read_head()
-        head, _sep, rest = buf.partition(b"\r\n\r\n")
-        lines = head.decode("latin-1").split("\r\n")
-        try:
-            method, target, version = lines[0].split(" ", 2)
-        except ValueError:
-            return
-        if method == "CONNECT":
-            host, _sep, port = target.rpartition(":")
-            try:
-                upstream = socket.create_connection((host, int(port)), timeout=TIMEOUT)
-            except OSError as e:
-                self.request.sendall(b"HTTP/1.1 502 Bad Gateway\r\n\r\n")
-                self.log(kind="connect", host=host, error=str(e))
+        buf = b""
+        # One request after the other on the client's connection (apt-cacher-ng keeps it open and pipelines), each
+        # on an upstream connection of its own.
+        while True:
+            head, buf = self.read_head(buf)
+            if not head:
                 return
-            self.request.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
-            with upstream:
-                if rest:
-                    upstream.sendall(rest)
-                up, down = relay(self.request, upstream)
-            self.log(kind="connect", host=host, bytes=down, sent=up)
+            lines = head.decode("latin-1").split("\r\n")
+            try:
+                method, target, version = lines[0].split(" ", 2)
+            except ValueError:
+                return
+            if method == "CONNECT":
+                self.tunnel(target, buf)
+                return
+            headers = {}
+            for line in lines[1:]:
+                name, _sep, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+            length = int(headers.get("content-length") or 0)
+            while len(buf) < length:
+                data = self.request.recv(65536)
+                if not data:
+                    return
+                buf += data
+            body, buf = buf[:length], buf[length:]
+            keep = version.upper() == "HTTP/1.1" and "close" not in (headers.get("connection", "")
+                                                                     + headers.get("proxy-connection", "")).lower()
+            if not self.forward(lines, body, keep):
+                return
+
+    def tunnel(self, target: str, rest: bytes) -> None:
+        host, _sep, port = target.rpartition(":")
+        try:
+            upstream = socket.create_connection((host, int(port)), timeout=TIMEOUT)
+        except OSError as e:
+            self.request.sendall(b"HTTP/1.1 502 Bad Gateway\r\n\r\n")
+            self.log(kind="connect", host=host, error=str(e))
             return
+        self.request.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        with upstream:
+            if rest:
+                upstream.sendall(rest)
+            up, down = relay(self.request, upstream)
+        self.log(kind="connect", host=host, bytes=down, sent=up)
+
+    def forward(self, lines: list[str], body: bytes, keep: bool) -> bool:
+        """Sends one request (its head's lines, its body) upstream (Connection: close) and its response to the
+        client. The response goes out without the upstream's Connection header, so the client may send its next
+        request on the same connection, unless its body ends only where the connection does (no length, not
+        chunked). True where the client's connection stays open."""
+        method, target, version = lines[0].split(" ", 2)
         url = urlsplit(target)
         if url.scheme != "http" or not url.hostname:
-            self.request.sendall(b"HTTP/1.1 400 Bad Request\r\n\r\n")
-            return
+            self.request.sendall(b"HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n")
+            return False
         path = url.path or "/"
         if url.query:
             path += "?" + url.query
-        headers = [h for h in lines[1:] if h.split(":", 1)[0].strip().lower()
-                   not in ("connection", "proxy-connection", "keep-alive")]
-        # Only this request's body goes upstream. A client that pipelines (apt-cacher-ng does, to its proxy) has
-        # sent its next requests after it: they are dropped, and the upstream's "Connection: close" makes the
-        # client send them again on a new connection. Forwarding them corrupted the responses (503s in the cache).
-        length = next((int(h.split(":", 1)[1]) for h in lines[1:]
-                       if h.split(":", 1)[0].strip().lower() == "content-length"), 0)
-        while len(rest) < length:
-            data = self.request.recv(65536)
-            if not data:
-                break
-            rest += data
-        rest = rest[:length]
+        hop = ("connection", "proxy-connection", "keep-alive")
+        headers = [h for h in lines[1:] if h.split(":", 1)[0].strip().lower() not in hop]
         request = "\r\n".join([f"{method} {path} {version}", *headers, "Connection: close", "", ""])
         try:
             upstream = socket.create_connection((url.hostname, url.port or 80), timeout=TIMEOUT)
         except OSError as e:
-            self.request.sendall(b"HTTP/1.1 502 Bad Gateway\r\n\r\n")
+            self.request.sendall(b"HTTP/1.1 502 Bad Gateway\r\nConnection: close\r\n\r\n")
             self.log(kind="http", url=target, error=str(e))
-            return
+            return False
+        total, status, sent_head = 0, "", False
         with upstream:
-            upstream.sendall(request.encode("latin-1") + rest)
-            total = 0
-            header_len = None
-            status = ""
-            first = b""
+            upstream.sendall(request.encode("latin-1") + body)
+            pending = b""
             while True:
                 try:
                     data = upstream.recv(65536)
@@ -130,17 +147,32 @@ class Handler(socketserver.BaseRequestHandler):
                     break
                 if not data:
                     break
-                if header_len is None:
-                    first += data
-                    if b"\r\n\r\n" in first:
-                        header_len = first.index(b"\r\n\r\n") + 4
-                        status = first.split(b" ", 2)[1].decode("latin-1", "replace")
+                if not sent_head:
+                    pending += data
+                    if b"\r\n\r\n" not in pending:
+                        continue
+                    rhead, _blank, data = pending.partition(b"\r\n\r\n")
+                    rlines = rhead.decode("latin-1").split("\r\n")
+                    status = [*rlines[0].split(" ", 2), ""][1]
+                    names = [line.split(":", 1)[0].strip().lower() for line in rlines[1:]]
+                    chunked = any(line.lower().replace(" ", "").startswith("transfer-encoding:")
+                                  and "chunked" in line.lower() for line in rlines[1:])
+                    no_body = method == "HEAD" or status.startswith("1") or status in ("204", "304")
+                    keep = keep and ("content-length" in names or chunked or no_body)
+                    rlines = [rlines[0]] + [line for line in rlines[1:] if line.split(":", 1)[0].strip().lower()
+                                            not in hop] + ([] if keep else ["Connection: close"])
+                    out_head = "\r\n".join(rlines).encode("latin-1") + b"\r\n\r\n"
+                    data = out_head + data
+                    total = -len(out_head)   # the log counts the body's bytes
+                    sent_head = True
                 total += len(data)
                 try:
                     self.request.sendall(data)
                 except OSError:
+                    keep = False
                     break
-        self.log(kind="http", method=method, url=target, status=status, bytes=total - (header_len or 0))
+        self.log(kind="http", method=method, url=target, status=status, bytes=max(total, 0))
+        return keep and sent_head
 
 
 class Server(socketserver.ThreadingTCPServer):

@@ -232,8 +232,8 @@ def main() -> None:
             f"{secs['noop'] / 20:.2f} s a task without pipelining (load {', '.join(loads['noop'])}), "
             f"{secs['noop-pipelining'] / 20:.2f} s with `ANSIBLE_PIPELINING=True` "
             f"(load {', '.join(loads['noop-pipelining'])}). `ansible.cfg` sets `pipelining = True` under "
-            "`[ssh_connection]`, which only the ssh connection reads: the local box, Molecule and this benchmark "
-            "run without it.\n")
+            "`[connection]`, for every connection: the local box, Molecule and this benchmark's converges run with "
+            "it (the row second-pipelining sets it once more, in the environment).\n")
     roles = {n: dict(recap_section(logs[n], "ROLES RECAP")) for n in logs}
     add("Per role (`ansible.posix.profile_roles`; tasks outside a role are listed by their action):\n")
     add("| role | first | second | second, pipelining | three hosts (section 3) |")
