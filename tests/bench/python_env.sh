@@ -20,9 +20,10 @@ mkdir -p "$OUT"
 UV_BOX="mlbox-bench-uv-$$"
 PIP_BOX="mlbox-bench-pip-$$"
 # What each side downloads from PyPI, counted by tests/bench/countproxy.py (uv through the role's
-# python_stack_uv_environment, pip with --proxy).
-UV_PROXY=19196
-PIP_PROXY=19197
+# python_stack_uv_environment, pip with --proxy). Ports of their own: bench.sh's proxies (19191-19196) run until
+# it ends, and a proxy that cannot bind its port would leave uv talking to another one's log.
+UV_PROXY=19188
+PIP_PROXY=19189
 PROXY_PIDS=()
 cleanup() {
   docker rm -f "$UV_BOX" "$PIP_BOX" >/dev/null 2>&1 || true
@@ -32,6 +33,10 @@ cleanup() {
 }
 trap cleanup EXIT
 for port in $UV_PROXY $PIP_PROXY; do
+  if ss -ltnH "sport = :$port" | grep -q .; then
+    echo "python_env.sh: port $port is taken; its counting proxy cannot start" >&2
+    exit 1
+  fi
   python "$BENCH_DIR/countproxy.py" --port "$port" --log "$WORK/proxy-$port.jsonl" &
   PROXY_PIDS+=($!)
 done
