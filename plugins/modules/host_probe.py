@@ -108,6 +108,18 @@ options:
     description: The procfs mount point O(ports) reads (tests give a fake one).
     type: path
     default: /proc
+  http:
+    description:
+      - A dict of a name for the answer to an C(http://) URL of a service on the host, asked with one GET, never
+        through a proxy (the service's own answer, whatever the host's proxy settings). A refused or timed-out
+        connection is an answer too (RV(http)), not a failure; a task retries with C(until).
+      - A lighter M(ansible.builtin.uri) for a health check that runs on every converge.
+    type: dict
+    default: {}
+  http_timeout:
+    description: Seconds O(http) waits for each answer.
+    type: int
+    default: 10
 """
 
 EXAMPLES = r"""
@@ -175,13 +187,27 @@ ports:
     - Per port (as a string), C(listeners), C(ours) and C(others), as M(mlinabox.stack.port_holders) returns them.
   type: dict
   returned: when O(ports) is given
+http:
+  description:
+    - Per name, C(status) (the HTTP status; C(-1) where no answer came), C(json) (the body parsed, where it is JSON;
+      else null) and C(error) (why there was no answer or no JSON; empty otherwise).
+  type: dict
+  returned: when O(http) is given
+msg:
+  description: With O(http), each URL's status or why it gave none, in one line.
+  type: str
+  returned: when O(http) is given
 """
 
 import glob
 import grp
+import http.client
+import json
 import os
 import pwd
 import stat as stat_module
+import urllib.error
+import urllib.request
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.mlinabox.stack.plugins.module_utils import dpkg
@@ -265,6 +291,24 @@ def run(module, argv):
     return {"rc": rc, "stdout": out, "stderr": err}
 
 
+def http_get(module, url, timeout):
+    """One GET of url, without a proxy: {status, json, error}; no answer is status -1."""
+    if not isinstance(url, str) or not url.startswith("http://"):
+        module.fail_json(msg=f"http: {url!r} is not an http:// URL.")
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=timeout) as answer:
+            status, body = answer.status, answer.read(1048576)
+    except urllib.error.HTTPError as err:
+        return {"status": err.code, "json": None, "error": str(err)}
+    except (OSError, ValueError, http.client.HTTPException) as err:
+        return {"status": -1, "json": None, "error": str(err)}
+    try:
+        return {"status": status, "json": json.loads(body), "error": ""}
+    except ValueError as err:
+        return {"status": status, "json": None, "error": f"the answer is not JSON: {err}"}
+
+
 def packages(module, patterns, files_of):
     return dpkg.read_state(module, module.get_bin_path("dpkg-query"), [] if patterns == ["*"] else patterns,
                            files_of=files_of)
@@ -291,6 +335,8 @@ def main():
             ports=dict(type="list", elements="dict", default=[],
                        options=dict(port=dict(type="int", required=True), unit=dict(type="str"))),
             proc=dict(type="path", default="/proc"),
+            http=dict(type="dict", default={}),
+            http_timeout=dict(type="int", default=10),
         ),
         supports_check_mode=True,
     )
@@ -323,6 +369,13 @@ def main():
             if not 1 <= item["port"] <= 65535:
                 module.fail_json(msg=f"port {item['port']} is not a TCP port (1-65535).")
             result["ports"][str(item["port"])] = port_holders(params["proc"], item["port"], item["unit"])
+    if params["http"]:
+        result["http"] = {name: http_get(module, url, params["http_timeout"]) for name, url in params["http"].items()}
+        # What a task that retries until an answer is right shows when it gives up.
+        result["msg"] = "; ".join(
+            f"GET {url}: " + (f"status {answer['status']}" if answer["status"] != -1 else "no answer")
+            + (f" ({answer['error']})" if answer["error"] else "")
+            for url, answer in zip(params["http"].values(), result["http"].values()))
     module.exit_json(**result)
 
 

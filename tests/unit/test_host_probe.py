@@ -154,3 +154,52 @@ def test_package_files_and_names_that_would_be_options(run_module, fake_commands
     for bad in ({"packages": ["--admindir=/tmp/x"]}, {"packages": ["x"], "files_of": "--admindir=/tmp"}):
         refused = run_module(host_probe.main, bad)
         assert refused["failed"] and "starts with '-'" in refused["msg"]
+
+
+def test_http_gets_json_from_the_hosts_own_service_never_through_a_proxy(run_module, monkeypatch):
+    import http.server
+    import socket
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            code, body = {"/3/Cloud": (200, b'{"cloud_healthy": true, "version": "3.46.0.12"}'),
+                          "/text": (200, b"not json"), "/broken": (500, b'{"error": "down"}')}[self.path]
+            self.send_response(code)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    refused = closed.getsockname()[1]
+    closed.close()
+    # A proxy that does not exist: a GET through it would fail.
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        result = run_module(host_probe.main, {"http": {"cloud": base + "/3/Cloud", "text": base + "/text",
+                                                       "broken": base + "/broken",
+                                                       "refused": f"http://127.0.0.1:{refused}/"},
+                                              "http_timeout": 5})
+    finally:
+        server.shutdown()
+        server.server_close()
+    answers = result["http"]
+    assert answers["cloud"] == {"status": 200, "json": {"cloud_healthy": True, "version": "3.46.0.12"}, "error": ""}
+    assert answers["text"]["status"] == 200 and answers["text"]["json"] is None
+    assert "not JSON" in answers["text"]["error"]
+    assert answers["broken"]["status"] == 500 and answers["broken"]["json"] is None
+    assert answers["refused"]["status"] == -1 and "refused" in answers["refused"]["error"].lower()
+    assert not result.get("failed")
+    assert result["msg"].startswith(f"GET {base}/3/Cloud: status 200; ") and "status 500" in result["msg"]
+    assert f"GET http://127.0.0.1:{refused}/: no answer (" in result["msg"]
+    for url in ("https://127.0.0.1/", "file:///etc/shadow", "ftp://127.0.0.1/"):
+        bad = run_module(host_probe.main, {"http": {"x": url}})
+        assert bad["failed"] and "is not an http:// URL" in bad["msg"]
