@@ -58,8 +58,9 @@ cpu_ns() {
 }
 
 # converge NAME INVENTORY BOX... [-- ENV=VALUE...]: site.yml as box.sh runs it, with profile_tasks and
-# profile_roles. Writes NAME.log, NAME.time (wall seconds), NAME.cpu (controller user+sys seconds, the
-# boxes' CPU seconds), NAME.load (load average before, after) and the command line to commands.tsv.
+# profile_roles, once the machine has settled (lib.sh: settle). Writes NAME.log, NAME.time (wall seconds), NAME.cpu
+# (controller user+sys seconds, the boxes' CPU seconds), NAME.load (load average before, after), NAME.settle (seconds
+# waited for the load to fall, and the load then) and the command line to commands.tsv.
 CALLBACKS="ANSIBLE_CALLBACKS_ENABLED=ansible.posix.profile_tasks,ansible.posix.profile_roles"
 converge() {
   local name=$1 inv=$2 start end before cpu0 cpu1 u s boxes=() extra=()
@@ -71,6 +72,7 @@ converge() {
               "MLBOX_ARTIFACTS_DIR=$RUN/artifacts" MLBOX_JUPYTER_PORT=19100 "${extra[@]}")
   local cmd=(ansible-playbook -i "${inv#"$REPO"/}" playbooks/site.yml -e mlbox_profile=cpu)
   printf '%s\t%s %s\n' "$name" "${envs[*]}" "${cmd[*]}" >>"$RUN/commands.tsv"
+  settle >"$RUN/$name.settle"
   before=$(load1)
   blog "$name: ${cmd[*]} ${extra[*]} (load $before)"
   cpu0=$(cpu_ns "${boxes[@]}")

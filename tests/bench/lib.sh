@@ -11,6 +11,18 @@ blog() { printf '[bench %s] %s\n' "$(date +%T)" "$*" >&2; }
 now() { date +%s.%N; }
 secs() { python -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.1f}')" "$1" "$2"; }
 load1() { cut -d' ' -f1 /proc/loadavg; }
+# settle: wait until the 1-minute load average is at most MLBOX_BENCH_SETTLE_LOAD (default 1.0), three minutes
+# at most, so that a converge does not pay for the work of the one before it (containers being removed, a
+# three-host run's tail). Prints the seconds waited and the load it ends at.
+settle() {
+  local limit=${MLBOX_BENCH_SETTLE_LOAD:-1.0} waited=0
+  while [ "$waited" -lt 180 ] && python -c "import sys; sys.exit(0 if float(sys.argv[1]) > float(sys.argv[2]) else 1)" \
+      "$(load1)" "$limit"; do
+    sleep 5
+    waited=$((waited + 5))
+  done
+  echo "$waited $(load1)"
+}
 
 # The wheelhouse of PyTorch's CPU wheel, chosen as tests/harness/box.sh chooses it (MLBOX_WHEELHOUSE, or
 # /opt/wheels where this kind of machine keeps one). Sets BENCH_WHEELHOUSE (host path, may be empty) and

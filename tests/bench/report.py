@@ -2,7 +2,7 @@
 
     report.py build/bench/<date> docs/performance.md
 
-Reads: meta.env, commands.tsv, {first,second,three,cache}.{log,time,load}, footprint-{before,first}.json,
+Reads: meta.env, commands.tsv, {first,second,three,cache}.{log,time,load,settle}, footprint-{before,first}.json,
 *.proxy.jsonl (countproxy.py), python_env.json and the generated inventories.
 """
 
@@ -130,6 +130,8 @@ def main() -> None:
     logs = {n: read(run, f"{n}.log") for n in names}
     secs = {n: float(read(run, f"{n}.time", "nan")) for n in names}
     loads = {n: read(run, f"{n}.load", "? ?").split() for n in names}
+    # Seconds bench.sh waited, before a converge, for the load left by the part before it to fall (lib.sh: settle).
+    settled = {n: read(run, f"{n}.settle", "? ?").split() for n in names}
     # CPU seconds: the controller (ansible-playbook and its workers), the boxes' cgroups.
     cpu = {n: [float(x) for x in read(run, f"{n}.cpu", "nan nan").split()] for n in names}
     pyenv = json.loads(read(run, "python_env.json", "{}"))
@@ -144,7 +146,9 @@ def main() -> None:
     add(f"Measured by `make bench` on {meta.get('date', '?')} at commit `{meta.get('commit', '?')}`, on a "
         f"{meta.get('cores', '?')}-core machine ({meta.get('cpu', '?')}, {meta.get('mem_gib', '?')} GiB) that other "
         "test runs (Molecule) shared at the same time. Absolute seconds are therefore noisy: each figure has the "
-        "1-minute load average next to it (before, after), and the targets are ratios. Every box is a fresh "
+        "1-minute load average next to it (before, after), and the targets are ratios. Before each converge the "
+        "benchmark waits (three minutes at most) for the load average to fall to 1.0, so that a converge does not "
+        "pay for the part before it (the wait is in the table of section 1). Every box is a fresh "
         f"container from `{meta.get('image', '?')}`, made like the local box (`make box`), converged with "
         "`playbooks/site.yml -e mlbox_profile=cpu` and `inventories/local`'s settings "
         f"(PyTorch {meta.get('torch') or '?'} CPU from the wheelhouse `{meta.get('wheelhouse') or 'none'}`; "
@@ -217,14 +221,15 @@ def main() -> None:
     add("Wall time; CPU seconds of the controller (`ansible-playbook` and its workers: user + system, from bash's "
         "`time`) and of the box (its container's cgroup, `cpuacct.usage`); tasks started (skipped ones included); "
         "the play recap's ok and changed.\n")
-    add("| converge | wall time | CPU: controller, box | tasks started | ok | changed | load before, after |")
-    add("|---|---|---|---|---|---|---|")
+    add("| converge | wall time | CPU: controller, box | tasks started | ok | changed | load before, after | "
+        "waited for the load to fall |")
+    add("|---|---|---|---|---|---|---|---|")
     for n in ("first", "second", "second-pipelining"):
         if not logs[n]:
             continue
         h = next(iter(rc[n].values()), {})
         add(f"| {n} | {secs[n]:.1f} s | {cpu[n][0]:.1f} s, {cpu[n][1]:.1f} s | {task_count(logs[n])} | "
-            f"{h.get('ok', '?')} | {h.get('changed', '?')} | {', '.join(loads[n])} |")
+            f"{h.get('ok', '?')} | {h.get('changed', '?')} | {', '.join(loads[n])} | {settled[n][0]} s |")
     add("")
     if logs["noop"]:
         add("The cost of a task that does nothing on this box (`tests/bench/noop.yml`: twenty `ansible.builtin.ping` "
