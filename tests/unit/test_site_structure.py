@@ -56,7 +56,7 @@ def test_roles_not_checked_in_checks_check_their_inputs_first(role):
     if "ansible.builtin.import_tasks" in first:  # rapids: its preflight.yml, whose inputs.yml checks them first
         first = yaml.safe_load((REPO / "roles" / role / "tasks" / first["ansible.builtin.import_tasks"]).read_text())[0]
         first = yaml.safe_load((REPO / "roles" / role / "tasks" / first["ansible.builtin.import_tasks"]).read_text())[0]
-    assert "ansible.builtin.validate_argument_spec" in first, f"{role}: steps.yml does not check its inputs first"
+    assert "mlinabox.stack.validate_inputs" in first, f"{role}: steps.yml does not check its inputs first"
 
 
 def test_site_lists_one_task_per_component():
