@@ -62,7 +62,7 @@ fixture-repos: setup ## Build and serve the fixture vendor apt repositories on 1
 molecule: setup images fixture-repos ## One Molecule scenario: make molecule S=preflight
 	cd $(CURDIR) && molecule test -s $(S)
 
-bench: setup images ## Benchmark, not a test (~1 h): converges, per-role times, uv vs pip, 3 hosts vs 1, downloads; writes docs/performance.md
+bench: setup images ## Benchmark, not a test (~20 min): converges, per-role times, uv vs pip, 3 hosts vs 1, downloads; writes docs/performance.md
 	bash tests/bench/bench.sh
 
 build: setup ## Build the collection tarball
