@@ -144,9 +144,9 @@ def main() -> None:
     add("# Performance: what provisioning and re-provisioning cost\n")
     add("<!-- Written by `make bench` (tests/bench/report.py); edit the benchmark, not this file. -->\n")
     add(f"Measured by `make bench` on {meta.get('date', '?')} at commit `{meta.get('commit', '?')}`, on a "
-        f"{meta.get('cores', '?')}-core machine ({meta.get('cpu', '?')}, {meta.get('mem_gib', '?')} GiB) that other "
-        "test runs (Molecule) shared at the same time. Absolute seconds are therefore noisy: each figure has the "
-        "1-minute load average next to it (before, after), and the targets are ratios. Before each converge the "
+        f"{meta.get('cores', '?')}-core machine ({meta.get('cpu', '?')}, {meta.get('mem_gib', '?')} GiB). Absolute "
+        "seconds vary from run to run (the network, PyPI, the machine's other work): each figure has the 1-minute "
+        "load average next to it (before, after), and the targets are ratios. Before each converge the "
         "benchmark waits (three minutes at most) for the load average to fall to 1.0, so that a converge does not "
         "pay for the part before it (the wait is in the table of section 1). Every box is a fresh "
         f"container from `{meta.get('image', '?')}`, made like the local box (`make box`), converged with "
