@@ -12,15 +12,18 @@ from ansible_collections.mlinabox.stack.plugins.module_utils.input_shapes import
 
 
 class ActionModule(ValidateArgumentSpec):
+    def get_args_from_task_vars(self, argument_spec, task_vars):
+        # The inputs as the base class templates them for its check: kept for the shape check (templated once).
+        self._inputs = super().get_args_from_task_vars(argument_spec, task_vars)
+        return self._inputs
+
     def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
+        self._inputs = {}
         result = super().run(tmp, task_vars)
         if result.get("failed"):
             return result
-        spec = self._task.args["argument_spec"]
-        given = combine_vars(self.get_args_from_task_vars(spec, task_vars),
-                             self._task.args.get("provided_arguments") or {})
-        problems = shape_problems(spec, given)
+        given = combine_vars(self._inputs, self._task.args.get("provided_arguments") or {})
+        problems = shape_problems(self._task.args["argument_spec"], given)
         if problems:
             result.update(failed=True, argument_errors=problems,
                           msg="Validation of arguments failed: " + " ".join(problems) + " Nothing was changed.")
